@@ -1,0 +1,399 @@
+/*
+ * asn1c structure -> JSON, generically from the type descriptors (see asn_json.h).
+ * Shapes: SEQUENCE/SET -> object keyed by ASN.1 identifiers, CHOICE -> object
+ * with one key, SEQUENCE OF -> array, INTEGER -> number, ENUMERATED -> its
+ * identifier, OCTET STRING -> lowercase hex, BIT STRING -> "0101...",
+ * OBJECT IDENTIFIER -> dotted text, NULL -> null, open types -> hooks or hex.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <INTEGER.h>
+#include <NativeInteger.h>
+#include <NativeEnumerated.h>
+#include <BOOLEAN.h>
+#include <NULL.h>
+#include <OCTET_STRING.h>
+#include <BIT_STRING.h>
+#include <OBJECT_IDENTIFIER.h>
+#include <constr_SEQUENCE.h>
+#include <constr_SET.h>
+#include <constr_CHOICE.h>
+#include <constr_SEQUENCE_OF.h>
+#include <constr_SET_OF.h>
+#include <asn_SET_OF.h>
+
+#include "asn_json.h"
+
+#define ASN_JSON_MAX_DEPTH 48
+
+int asn_json_error(struct asn_json *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->err && c->errsz && !c->err[0]) {
+		va_start(ap, fmt);
+		vsnprintf(c->err, c->errsz, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+/*
+ * asn1c 0.9.28 gives a derived type (X ::= Y) wrapper functions that copy
+ * Y's operations, elements and specifics into X's descriptor on first use.
+ * Calling the free wrapper with a NULL structure triggers that copy without
+ * touching any data; then the descriptor tells its real kind.
+ */
+void asn_json_prime(asn_TYPE_descriptor_t *td)
+{
+	int i;
+
+	if (!td || !td->free_struct)
+		return;
+	td->free_struct(td, NULL, 0);
+	for (i = 0; i < td->elements_count; i++) {
+		asn_TYPE_descriptor_t *et = td->elements[i].type;
+		/* elements[] of a primed type never change again: recurse only
+		 * into descriptors still carrying wrappers or not yet seen */
+		if (et && et != td)
+			asn_json_prime(et);
+	}
+}
+
+static bool is_enumerated(asn_TYPE_descriptor_t *td)
+{
+	return td->all_tags_count > 0 &&
+	       td->all_tags[td->all_tags_count - 1] == (ASN_TAG_CLASS_UNIVERSAL | (10 << 2));
+}
+
+enum asn_kind asn_kind_of(asn_TYPE_descriptor_t *td)
+{
+	asn_struct_print_f *pr = td->print_struct;
+	der_type_encoder_f *enc = td->der_encoder;
+
+	if (pr == SEQUENCE_print)
+		return ASN_K_SEQUENCE;
+	if (pr == CHOICE_print)
+		return ASN_K_CHOICE;
+	if (pr == SET_OF_print)
+		return enc == SEQUENCE_OF_encode_der ? ASN_K_SEQUENCE_OF : ASN_K_SET_OF;
+	if (pr == SET_print)
+		return ASN_K_SET;
+	/* ENUMERATED shares INTEGER's code; its universal tag tells them apart */
+	if (pr == INTEGER_print)
+		return is_enumerated(td) ? ASN_K_ENUMERATED : ASN_K_INTEGER;
+	if (pr == NativeInteger_print)
+		return is_enumerated(td) ? ASN_K_NATIVE_ENUMERATED : ASN_K_NATIVE_INTEGER;
+	if (pr == BOOLEAN_print)
+		return ASN_K_BOOLEAN;
+	if (pr == NULL_print)
+		return ASN_K_NULL;
+	if (pr == BIT_STRING_print)
+		return ASN_K_BIT_STRING;
+	if (pr == OBJECT_IDENTIFIER_print)
+		return ASN_K_OID;
+	if (td->xer_encoder == ANY_encode_xer)
+		return ASN_K_ANY;
+	if (pr == OCTET_STRING_print)
+		return ASN_K_OCTET_STRING;
+	if (pr == OCTET_STRING_print_utf8)
+		return ASN_K_STRING;
+	return ASN_K_UNKNOWN;
+}
+
+size_t asn_struct_size(asn_TYPE_descriptor_t *td)
+{
+	switch (asn_kind_of(td)) {
+	case ASN_K_SEQUENCE:
+		return ((const asn_SEQUENCE_specifics_t *)td->specifics)->struct_size;
+	case ASN_K_SET:
+		return ((const asn_SET_specifics_t *)td->specifics)->struct_size;
+	case ASN_K_CHOICE:
+		return ((const asn_CHOICE_specifics_t *)td->specifics)->struct_size;
+	case ASN_K_SEQUENCE_OF:
+	case ASN_K_SET_OF:
+		return ((const asn_SET_OF_specifics_t *)td->specifics)->struct_size;
+	case ASN_K_INTEGER:
+	case ASN_K_ENUMERATED:
+	case ASN_K_OID:
+		return sizeof(ASN__PRIMITIVE_TYPE_t);
+	case ASN_K_NATIVE_INTEGER:
+	case ASN_K_NATIVE_ENUMERATED:
+		return sizeof(long);
+	case ASN_K_BOOLEAN:
+		return sizeof(BOOLEAN_t);
+	case ASN_K_NULL:
+		return sizeof(NULL_t);
+	case ASN_K_BIT_STRING:
+		return sizeof(BIT_STRING_t);
+	case ASN_K_ANY:
+		return sizeof(ANY_t);
+	case ASN_K_OCTET_STRING:
+	case ASN_K_STRING:
+		return sizeof(OCTET_STRING_t);
+	default:
+		return 0;
+	}
+}
+
+/* The index (1-based, 0 = none) of the CHOICE alternative present in sptr. */
+int asn_choice_present(asn_TYPE_descriptor_t *td, const void *sptr)
+{
+	const asn_CHOICE_specifics_t *s = td->specifics;
+	const char *p = (const char *)sptr + s->pres_offset;
+
+	switch (s->pres_size) {
+	case sizeof(int): { int v; memcpy(&v, p, sizeof(v)); return v; }
+	case sizeof(short): { short v; memcpy(&v, p, sizeof(v)); return v; }
+	case sizeof(char): return *(const signed char *)p;
+	default: return 0;
+	}
+}
+
+/* Pointer to member m of the structure sptr, or NULL when absent. */
+static const void *member_ptr(const void *sptr, asn_TYPE_member_t *m)
+{
+	const char *p = (const char *)sptr + m->memb_offset;
+
+	if (m->flags & ATF_POINTER)
+		return *(const void *const *)p;
+	return p;
+}
+
+static int integer_to_json(struct asn_json *c, const INTEGER_t *st)
+{
+	long v;
+
+	if (asn_INTEGER2long(st, &v) == 0) {
+		jw_int(c->w, v);
+		return 0;
+	}
+	/* beyond a long (never in MAP/CAP): keep the two's complement bytes */
+	jw_hex(c->w, st->buf, (size_t)st->size);
+	return 0;
+}
+
+static int enum_value_to_json(struct asn_json *c, asn_TYPE_descriptor_t *td, long v)
+{
+	const asn_INTEGER_enum_map_t *e;
+
+	e = td->specifics ? INTEGER_map_value2enum((asn_INTEGER_specifics_t *)td->specifics, v) : NULL;
+	if (e)
+		jw_strn(c->w, e->enum_name, e->enum_len);
+	else
+		jw_int(c->w, v);	/* a value added by a later release */
+	return 0;
+}
+
+static int enumerated_to_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const INTEGER_t *st)
+{
+	long v;
+
+	if (asn_INTEGER2long(st, &v))
+		return asn_json_error(c, "%s: value out of range", td->name);
+	return enum_value_to_json(c, td, v);
+}
+
+static int bit_string_to_json(struct asn_json *c, const BIT_STRING_t *st)
+{
+	char tmp[512];
+	size_t nbits, i;
+
+	if (st->size < 0 || st->bits_unused < 0 || st->bits_unused > 7 || (st->size == 0 && st->bits_unused))
+		return asn_json_error(c, "malformed BIT STRING");
+	nbits = (size_t)st->size * 8 - (size_t)st->bits_unused;
+	if (nbits >= sizeof(tmp)) {
+		/* a long bit string is unreadable as digits anyway */
+		jw_obj_begin(c->w);
+		jw_khex(c->w, "hex", st->buf, (size_t)st->size);
+		jw_kint(c->w, "unused", st->bits_unused);
+		jw_obj_end(c->w);
+		return 0;
+	}
+	for (i = 0; i < nbits; i++)
+		tmp[i] = (st->buf[i / 8] & (0x80 >> (i % 8))) ? '1' : '0';
+	jw_strn(c->w, tmp, nbits);
+	return 0;
+}
+
+static int oid_to_json(struct asn_json *c, const OBJECT_IDENTIFIER_t *st)
+{
+	unsigned long arcs[32];
+	char tmp[32 * 21];
+	int n, i;
+	size_t len = 0;
+
+	n = OBJECT_IDENTIFIER_get_arcs(st, arcs, sizeof(arcs[0]), 32);
+	if (n < 1 || n > 32)
+		return asn_json_error(c, "malformed OBJECT IDENTIFIER");
+	for (i = 0; i < n; i++)
+		len += (size_t)snprintf(tmp + len, sizeof(tmp) - len, i ? ".%lu" : "%lu", arcs[i]);
+	jw_strn(c->w, tmp, len);
+	return 0;
+}
+
+static int sequence_to_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const void *sptr)
+{
+	asn_TYPE_descriptor_t *saved_parent = c->parent;
+	asn_TYPE_member_t *saved_member = c->member;
+	int i, rc = 0;
+
+	jw_obj_begin(c->w);
+	for (i = 0; i < td->elements_count && rc == 0; i++) {
+		asn_TYPE_member_t *m = &td->elements[i];
+		const void *mp = member_ptr(sptr, m);
+
+		if (!mp)
+			continue;
+		jw_key(c->w, m->name);
+		c->parent = td;
+		c->member = m;
+		rc = asn_to_json(c, m->type, mp);
+		if (rc == 0 && c->hooks && c->hooks->after_member)
+			c->hooks->after_member(c, td, m, mp);
+	}
+	jw_obj_end(c->w);
+	c->parent = saved_parent;
+	c->member = saved_member;
+	return rc;
+}
+
+static int choice_to_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const void *sptr)
+{
+	int present = asn_choice_present(td, sptr);
+	asn_TYPE_member_t *m;
+	int rc;
+
+	if (present < 1 || present > td->elements_count)
+		return asn_json_error(c, "%s: no alternative present", td->name);
+	m = &td->elements[present - 1];
+	jw_obj_begin(c->w);
+	jw_key(c->w, m->name);
+	c->member = m;
+	rc = asn_to_json(c, m->type, member_ptr(sptr, m));
+	jw_obj_end(c->w);
+	return rc;
+}
+
+static int sequence_of_to_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const void *sptr)
+{
+	const asn_anonymous_set_ *list = _A_CSET_FROM_VOID(sptr);
+	asn_TYPE_descriptor_t *et = td->elements[0].type;
+	int i, rc = 0;
+
+	jw_arr_begin(c->w);
+	for (i = 0; i < list->count && rc == 0; i++)
+		rc = asn_to_json(c, et, list->array[i]);
+	jw_arr_end(c->w);
+	return rc;
+}
+
+static int any_to_json(struct asn_json *c, const ANY_t *any)
+{
+	if (c->hooks && c->hooks->any_to_json) {
+		int rc = c->hooks->any_to_json(c, c->parent, c->member, any);
+		if (rc)
+			return rc < 0 ? -1 : 0;
+	}
+	jw_hex(c->w, any->buf, (size_t)any->size);
+	return 0;
+}
+
+int asn_to_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const void *sptr)
+{
+	int rc;
+
+	if (!sptr)
+		return asn_json_error(c, "%s: missing value", td->name);
+	if (++c->depth > ASN_JSON_MAX_DEPTH) {
+		c->depth--;
+		return asn_json_error(c, "%s: nested too deeply", td->name);
+	}
+	switch (asn_kind_of(td)) {
+	case ASN_K_SEQUENCE:
+	case ASN_K_SET:
+		rc = sequence_to_json(c, td, sptr);
+		break;
+	case ASN_K_CHOICE:
+		rc = choice_to_json(c, td, sptr);
+		break;
+	case ASN_K_SEQUENCE_OF:
+	case ASN_K_SET_OF:
+		rc = sequence_of_to_json(c, td, sptr);
+		break;
+	case ASN_K_INTEGER:
+		rc = integer_to_json(c, sptr);
+		break;
+	case ASN_K_ENUMERATED:
+		rc = enumerated_to_json(c, td, sptr);
+		break;
+	case ASN_K_NATIVE_INTEGER:
+		jw_int(c->w, *(const long *)sptr);
+		rc = 0;
+		break;
+	case ASN_K_NATIVE_ENUMERATED:
+		rc = enum_value_to_json(c, td, *(const long *)sptr);
+		break;
+	case ASN_K_BOOLEAN:
+		jw_bool(c->w, *(const BOOLEAN_t *)sptr != 0);
+		rc = 0;
+		break;
+	case ASN_K_NULL:
+		jw_null(c->w);
+		rc = 0;
+		break;
+	case ASN_K_BIT_STRING:
+		rc = bit_string_to_json(c, sptr);
+		break;
+	case ASN_K_OID:
+		rc = oid_to_json(c, sptr);
+		break;
+	case ASN_K_ANY:
+		rc = any_to_json(c, sptr);
+		break;
+	case ASN_K_OCTET_STRING:
+	case ASN_K_STRING: {
+		const OCTET_STRING_t *os = sptr;
+		rc = codec_value_to_json(c, td, os->buf, (size_t)os->size);
+		if (rc == 0)
+			jw_hex(c->w, os->buf, (size_t)os->size);
+		rc = rc < 0 ? -1 : 0;
+		break;
+	}
+	default:
+		rc = asn_json_error(c, "%s: unsupported ASN.1 type", td->name);
+	}
+	c->depth--;
+	return rc;
+}
+
+int asn_ber_to_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const uint8_t *buf, size_t len)
+{
+	void *st = NULL;
+	asn_codec_ctx_t cc = { .max_stack_size = 30000 };
+	asn_dec_rval_t rv;
+	char why[128];
+	size_t whylen = sizeof(why);
+	int rc;
+
+	rv = ber_decode(&cc, (asn_TYPE_descriptor_t *)td, &st, buf, len);
+	if (rv.code != RC_OK) {
+		ASN_STRUCT_FREE(*td, st);
+		return asn_json_error(c, "%s: %s at offset %zu", td->name,
+				      rv.code == RC_WMORE ? "truncated" : "malformed", rv.consumed);
+	}
+	if (rv.consumed != len) {
+		ASN_STRUCT_FREE(*td, st);
+		return asn_json_error(c, "%s: %zu bytes of garbage after the value", td->name, len - rv.consumed);
+	}
+	if (asn_check_constraints(td, st, why, &whylen)) {
+		ASN_STRUCT_FREE(*td, st);
+		return asn_json_error(c, "%s: %.*s", td->name, (int)whylen, why);
+	}
+	rc = asn_to_json(c, td, st);
+	ASN_STRUCT_FREE(*td, st);
+	return rc;
+}

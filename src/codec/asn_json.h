@@ -1,0 +1,110 @@
+/*
+ * Generic conversion between asn1c structures and JSON, driven only by asn1c's
+ * type descriptors: no hand-written function per ASN.1 type. Decoding walks a
+ * decoded structure and writes JSON (asn_json.c); encoding builds a structure
+ * from a jansson value (json_asn.c). Telecom values and open types are handed
+ * to hooks (codec_hooks.c, tcap_codec.c) through the context below.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <asn_application.h>
+#include <ANY.h>
+#include <jansson.h>
+
+#include "jw.h"
+#include "gsm_values.h"
+
+enum asn_kind {
+	ASN_K_UNKNOWN,
+	ASN_K_SEQUENCE,
+	ASN_K_SET,
+	ASN_K_CHOICE,
+	ASN_K_SEQUENCE_OF,
+	ASN_K_SET_OF,
+	ASN_K_INTEGER,		/* INTEGER_t: bytes */
+	ASN_K_ENUMERATED,
+	ASN_K_NATIVE_INTEGER,	/* long (asn1c's default for constrained INTEGER) */
+	ASN_K_NATIVE_ENUMERATED,
+	ASN_K_BOOLEAN,
+	ASN_K_NULL,
+	ASN_K_OCTET_STRING,
+	ASN_K_BIT_STRING,
+	ASN_K_OID,
+	ASN_K_ANY,
+	ASN_K_STRING,		/* IA5String, VisibleString, ...: JSON text */
+};
+
+struct asn_json;
+
+/* Hooks: each returns 1 when it handled the value, 0 to fall back to the
+ * generic form, -1 on error (with c->err set). */
+struct asn_json_hooks {
+	/* an open type met while decoding / encoding */
+	int (*any_to_json)(struct asn_json *c, asn_TYPE_descriptor_t *parent,
+			   asn_TYPE_member_t *m, const ANY_t *any);
+	int (*any_from_json)(struct asn_json *c, asn_TYPE_descriptor_t *parent,
+			     asn_TYPE_member_t *m, const json_t *v, ANY_t *any);
+	/* called after a SEQUENCE member was written, to add derived fields */
+	void (*after_member)(struct asn_json *c, asn_TYPE_descriptor_t *parent,
+			     asn_TYPE_member_t *m, const void *mptr);
+	/* called before a SEQUENCE member is built, to note context */
+	void (*before_member)(struct asn_json *c, asn_TYPE_descriptor_t *parent,
+			      asn_TYPE_member_t *m, const json_t *v);
+};
+
+/* State of one conversion. */
+struct asn_json {
+	struct jw *w;				/* decode output */
+	const struct asn_json_hooks *hooks;
+	void *user;				/* the caller's own state */
+	char *err;
+	size_t errsz;
+	int depth;
+	/* context for telecom values that depend on their neighbours */
+	int ussd_dcs;				/* -1 until a USSD-DataCodingScheme was seen */
+	int sms_dir;				/* enum sms_direction, or -1: from the TPDU */
+	asn_TYPE_descriptor_t *parent;	/* SEQUENCE whose member is converted */
+	asn_TYPE_member_t *member;	/* and that member */
+};
+
+/* Resolve inherited descriptors (asn1c 0.9.28 fills derived types lazily);
+ * must run once before either direction. */
+void asn_json_prime(asn_TYPE_descriptor_t *td);
+enum asn_kind asn_kind_of(asn_TYPE_descriptor_t *td);
+
+int asn_json_error(struct asn_json *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Decode direction: write the JSON of *sptr (a structure of type td). */
+int asn_to_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const void *sptr);
+
+/* Encode direction: fill *sptr (zeroed, sized for td) from v. */
+int asn_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const json_t *v, void *sptr);
+
+/* Size of the C structure that represents td. */
+size_t asn_struct_size(asn_TYPE_descriptor_t *td);
+/* The 1-based index of the CHOICE alternative present in sptr, 0 if none. */
+int asn_choice_present(asn_TYPE_descriptor_t *td, const void *sptr);
+
+/* BER-decode buf as td and write its JSON; on failure returns -1 and says why. */
+int asn_ber_to_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const uint8_t *buf, size_t len);
+/* Build td from v and DER-encode it into a freshly allocated ANY. */
+int asn_json_to_any(struct asn_json *c, asn_TYPE_descriptor_t *td, const json_t *v, ANY_t *any);
+
+/*
+ * Value hooks for telecom types (codec_hooks.c). codec_value_to_json returns 1
+ * when it wrote the value, 0 when td has no hook. codec_value_from_json
+ * returns the encoded length, CODEC_VALUE_NONE when td has no hook, or
+ * CODEC_VALUE_ERROR with c->err set.
+ */
+#define CODEC_VALUE_NONE (-1)
+#define CODEC_VALUE_ERROR (-2)
+int codec_value_to_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const uint8_t *p, size_t n);
+int codec_value_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const json_t *v,
+			  uint8_t *out, size_t cap);
+void codec_hooks_init(void);
+/* Context the value hooks need from neighbouring fields (USSD DCS, SMS direction). */
+void codec_after_member(struct asn_json *c, asn_TYPE_descriptor_t *parent,
+			asn_TYPE_member_t *m, const void *mptr);
+void codec_before_member(struct asn_json *c, asn_TYPE_descriptor_t *parent,
+			 asn_TYPE_member_t *m, const json_t *obj);

@@ -1,0 +1,270 @@
+/*
+ * Which ASN.1 types carry telecom values that JSON should show readably
+ * (digits, text, a decoded SMS TPDU) instead of hex, and the context those
+ * values take from their neighbours. The formats themselves are in gsm_values.c.
+ */
+#include <string.h>
+
+#include <OCTET_STRING.h>
+
+#include "asn_json.h"
+#include "gsm_values.h"
+
+extern asn_TYPE_descriptor_t *asn_pdu_collection[];
+
+enum value_kind {
+	V_NONE,
+	V_ADDRESS,		/* TS 29.002 AddressString family */
+	V_TBCD,			/* IMSI, IMEI, TBCD-STRING */
+	V_USSD_DCS,		/* noted for the USSD-String that follows */
+	V_USSD_STRING,
+	V_SMS_TPDU,		/* SM-RP-UI */
+	V_ISUP_CALLED,
+	V_ISUP_CALLING,
+	V_ISUP_GENERIC,
+	V_ISUP_LOCATION,
+	V_ISUP_REDIRECTING,
+	V_BCD_NUMBER,
+	V_CAUSE,
+};
+
+/* ASN.1 type names (as the modules in asn1/ spell them) -> value format. */
+static const struct {
+	const char *type;
+	enum value_kind kind;
+} value_types[] = {
+	{ "AddressString", V_ADDRESS },
+	{ "ISDN-AddressString", V_ADDRESS },
+	{ "FTN-AddressString", V_ADDRESS },
+	{ "TBCD-STRING", V_TBCD },
+	{ "IMSI", V_TBCD },
+	{ "IMEI", V_TBCD },
+	{ "USSD-DataCodingScheme", V_USSD_DCS },
+	{ "USSD-String", V_USSD_STRING },
+	{ "CalledPartyNumber", V_ISUP_CALLED },
+	{ "CallingPartyNumber", V_ISUP_CALLING },
+	{ "GenericNumber", V_ISUP_GENERIC },
+	{ "LocationNumber", V_ISUP_LOCATION },
+	{ "RedirectingPartyID", V_ISUP_REDIRECTING },
+	{ "OriginalCalledPartyID", V_ISUP_REDIRECTING },
+	{ "CalledPartyBCDNumber", V_BCD_NUMBER },
+	{ "Cause", V_CAUSE },
+	{ "CAP-Cause", V_CAUSE },
+};
+
+/* Members whose type is too generic to tell (SignalInfo), found by name. */
+static const struct {
+	const char *parent;	/* NULL: any parent */
+	const char *member;
+	enum value_kind kind;
+	int sms_dir;		/* -1: from the neighbouring sm-RP-DA */
+} value_members[] = {
+	{ "MO-ForwardSM-Arg", "sm-RP-UI", V_SMS_TPDU, SMS_MS_TO_SC },
+	{ "MT-ForwardSM-Arg", "sm-RP-UI", V_SMS_TPDU, SMS_SC_TO_MS },
+	{ "MO-ForwardSM-Res", "sm-RP-UI", V_SMS_TPDU, SMS_SC_TO_MS },
+	{ "MT-ForwardSM-Res", "sm-RP-UI", V_SMS_TPDU, SMS_MS_TO_SC },
+	{ NULL, "sm-RP-UI", V_SMS_TPDU, -1 },	/* forwardSM v1/v2: either way */
+};
+
+#define MAX_VALUE_TYPES 64
+static struct {
+	asn_TYPE_descriptor_t *td;
+	enum value_kind kind;
+} by_td[MAX_VALUE_TYPES];
+static int n_by_td;
+
+void codec_hooks_init(void)
+{
+	asn_TYPE_descriptor_t **tdp;
+	size_t i;
+
+	for (tdp = asn_pdu_collection; *tdp; tdp++)
+		for (i = 0; i < sizeof(value_types) / sizeof(value_types[0]); i++)
+			if (!strcmp((*tdp)->name, value_types[i].type) && n_by_td < MAX_VALUE_TYPES) {
+				by_td[n_by_td].td = *tdp;
+				by_td[n_by_td++].kind = value_types[i].kind;
+			}
+}
+
+static enum value_kind kind_of(const struct asn_json *c, asn_TYPE_descriptor_t *td, int *sms_dir)
+{
+	size_t i;
+	int k;
+
+	for (k = 0; k < n_by_td; k++)
+		if (by_td[k].td == td)
+			return by_td[k].kind;
+	if (!c->member)
+		return V_NONE;
+	for (i = 0; i < sizeof(value_members) / sizeof(value_members[0]); i++) {
+		if (strcmp(c->member->name, value_members[i].member))
+			continue;
+		if (value_members[i].parent && (!c->parent || strcmp(c->parent->name, value_members[i].parent)))
+			continue;
+		*sms_dir = value_members[i].sms_dir >= 0 ? value_members[i].sms_dir : c->sms_dir;
+		return value_members[i].kind;
+	}
+	return V_NONE;
+}
+
+int codec_value_to_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const uint8_t *p, size_t n)
+{
+	int sms_dir = -1;
+
+	switch (kind_of(c, td, &sms_dir)) {
+	case V_ADDRESS:
+		gsmv_address_to_json(c->w, p, n);
+		return 1;
+	case V_TBCD:
+		gsmv_tbcd_to_json(c->w, p, n);
+		return 1;
+	case V_USSD_DCS:
+		c->ussd_dcs = n == 1 ? p[0] : -1;
+		return 0;	/* the DCS itself stays hex */
+	case V_USSD_STRING:
+		if (c->ussd_dcs < 0)
+			return 0;
+		gsmv_ussd_to_json(c->w, (uint8_t)c->ussd_dcs, p, n);
+		return 1;
+	case V_SMS_TPDU:
+		if (sms_dir < 0)
+			return 0;
+		gsmv_sms_tpdu_to_json(c->w, sms_dir, p, n);
+		return 1;
+	case V_ISUP_CALLED:
+		gsmv_isup_number_to_json(c->w, ISUP_CALLED, p, n);
+		return 1;
+	case V_ISUP_CALLING:
+		gsmv_isup_number_to_json(c->w, ISUP_CALLING, p, n);
+		return 1;
+	case V_ISUP_GENERIC:
+		gsmv_isup_number_to_json(c->w, ISUP_GENERIC, p, n);
+		return 1;
+	case V_ISUP_LOCATION:
+		gsmv_isup_number_to_json(c->w, ISUP_LOCATION, p, n);
+		return 1;
+	case V_ISUP_REDIRECTING:
+		gsmv_isup_number_to_json(c->w, ISUP_REDIRECTING, p, n);
+		return 1;
+	case V_BCD_NUMBER:
+		gsmv_bcd_number_to_json(c->w, p, n);
+		return 1;
+	case V_CAUSE:
+		gsmv_cause_to_json(c->w, p, n);
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int codec_value_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const json_t *v,
+			  uint8_t *out, size_t cap)
+{
+	char why[160] = "";
+	int sms_dir = -1, n;
+
+	/* hex stays accepted everywhere: what the decoder wrote for unknown forms */
+	if (json_is_string(v)) {
+		switch (kind_of(c, td, &sms_dir)) {
+		case V_TBCD:
+			break;	/* a TBCD string's JSON form is a digit string */
+		default:
+			return CODEC_VALUE_NONE;
+		}
+	}
+	switch (kind_of(c, td, &sms_dir)) {
+	case V_ADDRESS:
+		n = gsmv_address_from_json(v, out, cap, why, sizeof(why));
+		break;
+	case V_TBCD:
+		n = gsmv_tbcd_from_json(v, out, cap, why, sizeof(why));
+		break;
+	case V_USSD_DCS:
+		return CODEC_VALUE_NONE;
+	case V_USSD_STRING:
+		n = gsmv_ussd_from_json(v, (uint8_t)(c->ussd_dcs >= 0 ? c->ussd_dcs : 0x0f), out, cap,
+					why, sizeof(why));
+		break;
+	case V_SMS_TPDU:
+		if (sms_dir < 0)
+			sms_dir = SMS_MS_TO_SC;
+		n = gsmv_sms_tpdu_from_json(v, sms_dir, out, cap, why, sizeof(why));
+		break;
+	case V_ISUP_CALLED:
+		n = gsmv_isup_number_from_json(v, ISUP_CALLED, out, cap, why, sizeof(why));
+		break;
+	case V_ISUP_CALLING:
+		n = gsmv_isup_number_from_json(v, ISUP_CALLING, out, cap, why, sizeof(why));
+		break;
+	case V_ISUP_GENERIC:
+		n = gsmv_isup_number_from_json(v, ISUP_GENERIC, out, cap, why, sizeof(why));
+		break;
+	case V_ISUP_LOCATION:
+		n = gsmv_isup_number_from_json(v, ISUP_LOCATION, out, cap, why, sizeof(why));
+		break;
+	case V_ISUP_REDIRECTING:
+		n = gsmv_isup_number_from_json(v, ISUP_REDIRECTING, out, cap, why, sizeof(why));
+		break;
+	case V_BCD_NUMBER:
+		n = gsmv_bcd_number_from_json(v, out, cap, why, sizeof(why));
+		break;
+	case V_CAUSE:
+		n = gsmv_cause_from_json(v, out, cap, why, sizeof(why));
+		break;
+	default:
+		return CODEC_VALUE_NONE;
+	}
+	if (n < 0) {
+		asn_json_error(c, "%s: %s", c->member ? c->member->name : td->name, why);
+		return CODEC_VALUE_ERROR;
+	}
+	return n;
+}
+
+static int parse_hex_octet(const char *s)
+{
+	int v = 0, i;
+
+	if (!s || strlen(s) != 2)
+		return -1;
+	for (i = 0; i < 2; i++) {
+		char ch = s[i];
+		v <<= 4;
+		if (ch >= '0' && ch <= '9')
+			v |= ch - '0';
+		else if (ch >= 'a' && ch <= 'f')
+			v |= ch - 'a' + 10;
+		else if (ch >= 'A' && ch <= 'F')
+			v |= ch - 'A' + 10;
+		else
+			return -1;
+	}
+	return v;
+}
+
+/* Decode direction: note what later siblings need. */
+void codec_after_member(struct asn_json *c, asn_TYPE_descriptor_t *parent,
+			asn_TYPE_member_t *m, const void *mptr)
+{
+	if (!strcmp(m->name, "sm-RP-DA")) {
+		/* forwardSM v1/v2 serves both directions: an SC address as
+		 * destination means mobile-originated */
+		int alt = asn_choice_present(m->type, mptr);
+		c->sms_dir = alt > 0 && !strcmp(m->type->elements[alt - 1].name, "serviceCentreAddressDA")
+			? SMS_MS_TO_SC : SMS_SC_TO_MS;
+	}
+}
+
+/* Encode direction: the same context, taken from the JSON object being built. */
+void codec_before_member(struct asn_json *c, asn_TYPE_descriptor_t *parent,
+			 asn_TYPE_member_t *m, const json_t *obj)
+{
+	if (!strcmp(m->name, "ussd-String")) {
+		const json_t *dcs = json_object_get(obj, "ussd-DataCodingScheme");
+		c->ussd_dcs = json_is_string(dcs) ? parse_hex_octet(json_string_value(dcs)) : -1;
+	} else if (!strcmp(m->name, "sm-RP-UI")) {
+		const json_t *da = json_object_get(obj, "sm-RP-DA");
+		c->sms_dir = json_is_object(da) && json_object_get(da, "serviceCentreAddressDA")
+			? SMS_MS_TO_SC : SMS_SC_TO_MS;
+	}
+}

@@ -1,0 +1,435 @@
+/*
+ * JSON -> asn1c structure, generically from the type descriptors; the inverse
+ * of asn_json.c. Errors name the ASN.1 path that was wrong, e.g.
+ * "RoutingInfoForSM-Arg.msisdn: expected a hex string".
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <INTEGER.h>
+#include <BOOLEAN.h>
+#include <NULL.h>
+#include <OCTET_STRING.h>
+#include <BIT_STRING.h>
+#include <OBJECT_IDENTIFIER.h>
+#include <constr_SEQUENCE.h>
+#include <constr_CHOICE.h>
+#include <constr_SET_OF.h>
+#include <asn_SET_OF.h>
+
+#include "asn_json.h"
+
+#define MAX_VALUE_BYTES 4096
+
+static const char *type_name(asn_TYPE_descriptor_t *td)
+{
+	return td->name && td->name[0] ? td->name : "value";
+}
+
+/* Parse lowercase or uppercase hex; returns the byte count or -1. */
+static long hex_decode(const char *s, uint8_t *out, size_t cap)
+{
+	size_t n = strlen(s), i;
+
+	if (n % 2 || n / 2 > cap)
+		return -1;
+	for (i = 0; i < n; i += 2) {
+		int hi, lo;
+		char a = s[i], b = s[i + 1];
+		hi = a >= '0' && a <= '9' ? a - '0' : a >= 'a' && a <= 'f' ? a - 'a' + 10 : a >= 'A' && a <= 'F' ? a - 'A' + 10 : -1;
+		lo = b >= '0' && b <= '9' ? b - '0' : b >= 'a' && b <= 'f' ? b - 'a' + 10 : b >= 'A' && b <= 'F' ? b - 'A' + 10 : -1;
+		if (hi < 0 || lo < 0)
+			return -1;
+		out[i / 2] = (uint8_t)(hi << 4 | lo);
+	}
+	return (long)(n / 2);
+}
+
+static int set_bytes(struct asn_json *c, asn_TYPE_descriptor_t *td, OCTET_STRING_t *os,
+		     const uint8_t *p, size_t n)
+{
+	if (OCTET_STRING_fromBuf(os, (const char *)p, (int)n))
+		return asn_json_error(c, "%s: out of memory", type_name(td));
+	return 0;
+}
+
+static int octets_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const json_t *v,
+			    OCTET_STRING_t *os)
+{
+	uint8_t buf[MAX_VALUE_BYTES];
+	long n;
+
+	n = codec_value_from_json(c, td, v, buf, sizeof(buf));
+	if (n == CODEC_VALUE_ERROR)
+		return -1;		/* a value hook failed and said why */
+	if (n >= 0)
+		return set_bytes(c, td, os, buf, (size_t)n);
+	/* no hook for this type: plain hex */
+	if (!json_is_string(v))
+		return asn_json_error(c, "%s: expected a hex string", type_name(td));
+	n = hex_decode(json_string_value(v), buf, sizeof(buf));
+	if (n < 0)
+		return asn_json_error(c, "%s: bad hex string", type_name(td));
+	return set_bytes(c, td, os, buf, (size_t)n);
+}
+
+static int string_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const json_t *v,
+			    OCTET_STRING_t *os)
+{
+	if (!json_is_string(v))
+		return asn_json_error(c, "%s: expected a string", type_name(td));
+	return set_bytes(c, td, os, (const uint8_t *)json_string_value(v), json_string_length(v));
+}
+
+static int integer_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const json_t *v,
+			     INTEGER_t *st)
+{
+	if (!json_is_integer(v))
+		return asn_json_error(c, "%s: expected an integer", type_name(td));
+	if (asn_long2INTEGER(st, (long)json_integer_value(v)))
+		return asn_json_error(c, "%s: out of memory", type_name(td));
+	return 0;
+}
+
+/* An ENUMERATED value from its identifier (or, for values a later release
+ * added, its number). */
+static int enum_value_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const json_t *v,
+				long *out)
+{
+	const asn_INTEGER_specifics_t *s = td->specifics;
+	const char *name;
+	int i;
+
+	if (json_is_integer(v)) {
+		*out = (long)json_integer_value(v);
+		return 0;
+	}
+	if (!json_is_string(v))
+		return asn_json_error(c, "%s: expected an identifier", type_name(td));
+	name = json_string_value(v);
+	for (i = 0; s && i < s->map_count; i++) {
+		const asn_INTEGER_enum_map_t *e = &s->value2enum[i];
+		if (strlen(name) == e->enum_len && !memcmp(name, e->enum_name, e->enum_len)) {
+			*out = e->nat_value;
+			return 0;
+		}
+	}
+	return asn_json_error(c, "%s: unknown value \"%s\"", type_name(td), name);
+}
+
+static int enumerated_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const json_t *v,
+				INTEGER_t *st)
+{
+	long val;
+
+	if (enum_value_from_json(c, td, v, &val))
+		return -1;
+	if (asn_long2INTEGER(st, val))
+		return asn_json_error(c, "%s: out of memory", type_name(td));
+	return 0;
+}
+
+static int bit_string_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const json_t *v,
+				BIT_STRING_t *st)
+{
+	uint8_t buf[MAX_VALUE_BYTES];
+	const char *s;
+	size_t n, i;
+
+	if (json_is_object(v)) {	/* {"hex":..., "unused":N}: the long form */
+		const json_t *h = json_object_get(v, "hex"), *u = json_object_get(v, "unused");
+		long len;
+		if (!json_is_string(h) || !json_is_integer(u) || json_integer_value(u) < 0 ||
+		    json_integer_value(u) > 7)
+			return asn_json_error(c, "%s: expected {\"hex\":..,\"unused\":0..7}", type_name(td));
+		len = hex_decode(json_string_value(h), buf, sizeof(buf));
+		if (len < 0 || (len == 0 && json_integer_value(u)))
+			return asn_json_error(c, "%s: bad hex string", type_name(td));
+		if (set_bytes(c, td, (OCTET_STRING_t *)st, buf, (size_t)len))
+			return -1;
+		st->bits_unused = (int)json_integer_value(u);
+		return 0;
+	}
+	if (!json_is_string(v))
+		return asn_json_error(c, "%s: expected a string of 0 and 1", type_name(td));
+	s = json_string_value(v);
+	n = strlen(s);
+	if (n > 8 * sizeof(buf))
+		return asn_json_error(c, "%s: too long", type_name(td));
+	memset(buf, 0, (n + 7) / 8);
+	for (i = 0; i < n; i++) {
+		if (s[i] != '0' && s[i] != '1')
+			return asn_json_error(c, "%s: expected a string of 0 and 1", type_name(td));
+		if (s[i] == '1')
+			buf[i / 8] |= (uint8_t)(0x80 >> (i % 8));
+	}
+	if (set_bytes(c, td, (OCTET_STRING_t *)st, buf, (n + 7) / 8))
+		return -1;
+	st->bits_unused = (int)((8 - n % 8) % 8);
+	return 0;
+}
+
+static int oid_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const json_t *v,
+			 OBJECT_IDENTIFIER_t *st)
+{
+	unsigned long arcs[32];
+	const char *s;
+	int n;
+
+	if (!json_is_string(v))
+		return asn_json_error(c, "%s: expected a dotted OID", type_name(td));
+	s = json_string_value(v);
+	n = OBJECT_IDENTIFIER_parse_arcs(s, (ssize_t)strlen(s), (long *)arcs, 32, NULL);
+	if (n < 2 || n > 32 || arcs[0] > 2 || (arcs[0] < 2 && arcs[1] > 39))
+		return asn_json_error(c, "%s: bad OID \"%s\"", type_name(td), s);
+	if (OBJECT_IDENTIFIER_set_arcs(st, arcs, sizeof(arcs[0]), (unsigned)n))
+		return asn_json_error(c, "%s: bad OID \"%s\"", type_name(td), s);
+	return 0;
+}
+
+static int any_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const json_t *v, ANY_t *any)
+{
+	uint8_t buf[MAX_VALUE_BYTES];
+	long n;
+
+	if (c->hooks && c->hooks->any_from_json) {
+		int rc = c->hooks->any_from_json(c, c->parent, c->member, v, any);
+		if (rc)
+			return rc < 0 ? -1 : 0;
+	}
+	if (!json_is_string(v))
+		return asn_json_error(c, "%s: an open type without a known type takes a hex string",
+				      c->member ? c->member->name : type_name(td));
+	n = hex_decode(json_string_value(v), buf, sizeof(buf));
+	if (n <= 0)
+		return asn_json_error(c, "%s: bad hex string", c->member ? c->member->name : type_name(td));
+	return set_bytes(c, td, (OCTET_STRING_t *)any, buf, (size_t)n);
+}
+
+/* Allocate and fill a member kept by pointer. */
+static int new_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const json_t *v, void **pp)
+{
+	size_t sz = asn_struct_size(td);
+
+	if (!sz)
+		return asn_json_error(c, "%s: unsupported ASN.1 type", type_name(td));
+	*pp = calloc(1, sz);
+	if (!*pp)
+		return asn_json_error(c, "%s: out of memory", type_name(td));
+	return asn_from_json(c, td, v, *pp);
+}
+
+static int member_from_json(struct asn_json *c, asn_TYPE_member_t *m, const json_t *v, void *sptr)
+{
+	char *p = (char *)sptr + m->memb_offset;
+
+	if (m->flags & ATF_POINTER)
+		return new_from_json(c, m->type, v, (void **)p);
+	return asn_from_json(c, m->type, v, p);
+}
+
+/* Keys beside the ASN.1 members that the decoder adds for readers. */
+static bool is_annotation(const char *key)
+{
+	return !strcmp(key, "operation") || !strcmp(key, "error") || key[0] == '_';
+}
+
+static int sequence_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const json_t *v, void *sptr)
+{
+	asn_TYPE_descriptor_t *saved_parent = c->parent;
+	asn_TYPE_member_t *saved_member = c->member;
+	const char *key;
+	json_t *val;
+	int i, rc = 0;
+
+	if (!json_is_object(v))
+		return asn_json_error(c, "%s: expected an object", type_name(td));
+	json_object_foreach((json_t *)v, key, val) {
+		for (i = 0; i < td->elements_count; i++)
+			if (!strcmp(td->elements[i].name, key))
+				break;
+		if (i == td->elements_count && !is_annotation(key))
+			return asn_json_error(c, "%s: unknown field \"%s\"", type_name(td), key);
+	}
+	for (i = 0; i < td->elements_count && rc == 0; i++) {
+		asn_TYPE_member_t *m = &td->elements[i];
+		const json_t *mv = json_object_get(v, m->name);
+
+		c->parent = td;
+		c->member = m;
+		if (c->hooks && c->hooks->before_member)
+			c->hooks->before_member(c, td, m, v);
+		if (!mv) {
+			if (!m->optional && !(m->flags & ATF_POINTER) && !m->default_value)
+				rc = asn_json_error(c, "%s: missing mandatory field \"%s\"", type_name(td), m->name);
+			else if (!(m->flags & ATF_POINTER) && !m->optional && m->default_value)
+				m->default_value(1, (void **)((char *)sptr + m->memb_offset));
+			continue;
+		}
+		rc = member_from_json(c, m, mv, sptr);
+	}
+	c->parent = saved_parent;
+	c->member = saved_member;
+	return rc;
+}
+
+static int choice_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const json_t *v, void *sptr)
+{
+	const asn_CHOICE_specifics_t *s = td->specifics;
+	const char *key;
+	json_t *val;
+	int i, present;
+	char *pres;
+
+	if (!json_is_object(v) || json_object_size(v) != 1)
+		return asn_json_error(c, "%s: expected an object with exactly one alternative", type_name(td));
+	json_object_foreach((json_t *)v, key, val)
+		break;
+	for (i = 0; i < td->elements_count; i++)
+		if (!strcmp(td->elements[i].name, key))
+			break;
+	if (i == td->elements_count)
+		return asn_json_error(c, "%s: unknown alternative \"%s\"", type_name(td), key);
+	present = i + 1;
+	pres = (char *)sptr + s->pres_offset;
+	switch (s->pres_size) {
+	case sizeof(int): { int p = present; memcpy(pres, &p, sizeof(p)); break; }
+	case sizeof(short): { short p = (short)present; memcpy(pres, &p, sizeof(p)); break; }
+	case sizeof(char): *pres = (char)present; break;
+	default: return asn_json_error(c, "%s: unsupported CHOICE layout", type_name(td));
+	}
+	c->member = &td->elements[i];
+	return member_from_json(c, &td->elements[i], val, sptr);
+}
+
+static int sequence_of_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const json_t *v, void *sptr)
+{
+	asn_TYPE_descriptor_t *et = td->elements[0].type;
+	asn_anonymous_set_ *list = _A_SET_FROM_VOID(sptr);
+	size_t i;
+
+	if (!json_is_array(v))
+		return asn_json_error(c, "%s: expected an array", type_name(td));
+	for (i = 0; i < json_array_size(v); i++) {
+		void *elem = NULL;
+		if (new_from_json(c, et, json_array_get(v, i), &elem)) {
+			ASN_STRUCT_FREE(*et, elem);
+			return -1;
+		}
+		if (asn_set_add(list, elem)) {
+			ASN_STRUCT_FREE(*et, elem);
+			return asn_json_error(c, "%s: out of memory", type_name(td));
+		}
+	}
+	return 0;
+}
+
+int asn_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const json_t *v, void *sptr)
+{
+	int rc;
+
+	if (++c->depth > 48) {
+		c->depth--;
+		return asn_json_error(c, "%s: nested too deeply", type_name(td));
+	}
+	switch (asn_kind_of(td)) {
+	case ASN_K_SEQUENCE:
+	case ASN_K_SET:
+		rc = sequence_from_json(c, td, v, sptr);
+		break;
+	case ASN_K_CHOICE:
+		rc = choice_from_json(c, td, v, sptr);
+		break;
+	case ASN_K_SEQUENCE_OF:
+	case ASN_K_SET_OF:
+		rc = sequence_of_from_json(c, td, v, sptr);
+		break;
+	case ASN_K_INTEGER:
+		rc = integer_from_json(c, td, v, sptr);
+		break;
+	case ASN_K_ENUMERATED:
+		rc = enumerated_from_json(c, td, v, sptr);
+		break;
+	case ASN_K_NATIVE_INTEGER:
+		if (!json_is_integer(v))
+			rc = asn_json_error(c, "%s: expected an integer", type_name(td));
+		else {
+			*(long *)sptr = (long)json_integer_value(v);
+			rc = 0;
+		}
+		break;
+	case ASN_K_NATIVE_ENUMERATED:
+		rc = enum_value_from_json(c, td, v, sptr);
+		break;
+	case ASN_K_BOOLEAN:
+		if (!json_is_boolean(v))
+			rc = asn_json_error(c, "%s: expected true or false", type_name(td));
+		else {
+			*(BOOLEAN_t *)sptr = json_is_true(v);
+			rc = 0;
+		}
+		break;
+	case ASN_K_NULL:
+		if (!json_is_null(v))
+			rc = asn_json_error(c, "%s: expected null", type_name(td));
+		else
+			rc = 0;
+		break;
+	case ASN_K_BIT_STRING:
+		rc = bit_string_from_json(c, td, v, sptr);
+		break;
+	case ASN_K_OID:
+		rc = oid_from_json(c, td, v, sptr);
+		break;
+	case ASN_K_ANY:
+		rc = any_from_json(c, td, v, sptr);
+		break;
+	case ASN_K_OCTET_STRING:
+		rc = octets_from_json(c, td, v, sptr);
+		break;
+	case ASN_K_STRING:
+		rc = string_from_json(c, td, v, sptr);
+		break;
+	default:
+		rc = asn_json_error(c, "%s: unsupported ASN.1 type", type_name(td));
+	}
+	c->depth--;
+	return rc;
+}
+
+static int append_cb(const void *buf, size_t size, void *key)
+{
+	OCTET_STRING_t *os = key;
+	uint8_t *nb = realloc(os->buf, (size_t)os->size + size + 1);
+
+	if (!nb)
+		return -1;
+	memcpy(nb + os->size, buf, size);
+	os->buf = nb;
+	os->size += (int)size;
+	return 0;
+}
+
+int asn_json_to_any(struct asn_json *c, asn_TYPE_descriptor_t *td, const json_t *v, ANY_t *any)
+{
+	void *st = calloc(1, asn_struct_size(td) ? asn_struct_size(td) : 1);
+	char why[128];
+	size_t whylen = sizeof(why);
+	asn_enc_rval_t er;
+	int rc;
+
+	if (!st)
+		return asn_json_error(c, "%s: out of memory", type_name(td));
+	rc = asn_from_json(c, td, v, st);
+	if (rc == 0 && asn_check_constraints(td, st, why, &whylen))
+		rc = asn_json_error(c, "%.*s", (int)whylen, why);
+	if (rc == 0) {
+		er = der_encode((asn_TYPE_descriptor_t *)td, st, append_cb, any);
+		if (er.encoded < 0)
+			rc = asn_json_error(c, "%s: cannot encode %s", type_name(td),
+					    er.failed_type ? er.failed_type->name : "");
+	}
+	ASN_STRUCT_FREE(*td, st);
+	return rc;
+}

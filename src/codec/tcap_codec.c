@@ -1,0 +1,555 @@
+/*
+ * One TCAP message <-> JSON: the TCAP structure comes from the generic
+ * converter; this file resolves what TCAP leaves open: the dialogue PDUs inside
+ * EXTERNAL (by direct-reference) and component parameters (by protocol,
+ * application-context version and opcode or error code, from the ops tables).
+ */
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <TCMessage.h>
+#include <OPERATION.h>
+#include <ERROR.h>
+
+#include "ss7gw/codec.h"
+#include "asn_json.h"
+#include "ops.h"
+
+extern asn_TYPE_descriptor_t *asn_pdu_collection[];
+
+/* Abstract syntaxes carried in EXTERNAL */
+static const unsigned long dialogue_as_id[] = { 0, 0, 17, 773, 1, 1, 1 };
+static const unsigned long uni_dialogue_as_id[] = { 0, 0, 17, 773, 1, 2, 1 };
+static const unsigned long map_dialogue_as_id[] = { 0, 4, 0, 0, 1, 1, 1, 1 };
+
+static asn_TYPE_descriptor_t *td_dialogue_pdu, *td_uni_dialogue_pdu, *td_map_dialogue_pdu;
+
+struct tcap_state {
+	const struct ss7_codec_opts *opts;
+	enum ss7_proto proto;
+	int version;			/* 0: unknown, try the newest first */
+	unsigned long oid[16];		/* direct-reference of the EXTERNAL being read */
+	int oid_len;
+	long code;			/* opcode or error code of the current component */
+	bool code_valid;
+	char note[200];			/* why a parameter stayed hex */
+};
+
+static asn_TYPE_descriptor_t *find_type(const char *name)
+{
+	asn_TYPE_descriptor_t **tdp;
+
+	for (tdp = asn_pdu_collection; *tdp; tdp++)
+		if (!strcmp((*tdp)->name, name))
+			return *tdp;
+	return NULL;
+}
+
+static void init_once(void)
+{
+	asn_TYPE_descriptor_t **tdp;
+
+	for (tdp = asn_pdu_collection; *tdp; tdp++)
+		asn_json_prime(*tdp);
+	td_dialogue_pdu = find_type("DialoguePDU");
+	td_uni_dialogue_pdu = find_type("UniDialoguePDU");
+	td_map_dialogue_pdu = find_type("MAP-DialoguePDU");
+	codec_hooks_init();
+}
+
+void ss7_codec_init(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, init_once);
+}
+
+static bool oid_eq(const struct tcap_state *st, const unsigned long *arcs, int n)
+{
+	return st->oid_len == n && !memcmp(st->oid, arcs, n * sizeof(arcs[0]));
+}
+
+#define OID_EQ(st, a) oid_eq(st, a, (int)(sizeof(a) / sizeof(a[0])))
+
+static asn_TYPE_descriptor_t *external_type(const struct tcap_state *st)
+{
+	if (OID_EQ(st, dialogue_as_id))
+		return td_dialogue_pdu;
+	if (OID_EQ(st, uni_dialogue_as_id))
+		return td_uni_dialogue_pdu;
+	if (OID_EQ(st, map_dialogue_as_id))
+		return td_map_dialogue_pdu;
+	return NULL;
+}
+
+/* --- application contexts and operation tables ------------------------- */
+
+static const struct ss7_app_context *find_ac(const unsigned long *arcs, int n)
+{
+	static const struct ss7_app_context *const tables[] = { map_app_contexts, cap_app_contexts };
+	size_t t;
+	int i;
+
+	for (t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
+		const struct ss7_app_context *ac;
+		for (ac = tables[t]; ac->name; ac++) {
+			if (ac->n_arcs != n)
+				continue;
+			for (i = 0; i < n && ac->arcs[i] == arcs[i]; i++)
+				;
+			if (i == n)
+				return ac;
+		}
+	}
+	return NULL;
+}
+
+static void set_context(struct tcap_state *st, const unsigned long *arcs, int n,
+			const struct ss7_codec_opts *opts)
+{
+	const struct ss7_app_context *ac = find_ac(arcs, n);
+
+	if (!ac)
+		return;
+	if (opts->proto == SS7_CODEC_AUTO)
+		st->proto = ac->proto;
+	if (!opts->version)
+		st->version = ac->version;
+}
+
+/* Rows for (proto, code) that fit the version, newest first. The tables list
+ * each opcode's rows together, so this visits them in table order. */
+static const struct ss7_operation *next_op(const struct tcap_state *st, long code, const struct ss7_operation *prev)
+{
+	const struct ss7_operation *op = prev ? prev + 1 : (st->proto == SS7_PROTO_CAP ? cap_operations : map_operations);
+
+	for (; op->name; op++)
+		if (op->opcode == code && (!st->version || (st->version >= op->min_ver && st->version <= op->max_ver)))
+			return op;
+	return NULL;
+}
+
+static const struct ss7_error *next_err(const struct tcap_state *st, long code, const struct ss7_error *prev)
+{
+	const struct ss7_error *e = prev ? prev + 1 : (st->proto == SS7_PROTO_CAP ? cap_errors : map_errors);
+
+	for (; e->name; e++)
+		if (e->code == code && (!st->version || (st->version >= e->min_ver && st->version <= e->max_ver)))
+			return e;
+	return NULL;
+}
+
+static const char *proto_name(const struct tcap_state *st)
+{
+	return st->proto == SS7_PROTO_CAP ? "CAP" : "MAP";
+}
+
+/* --- decoding ------------------------------------------------------------ */
+
+static bool is_parameter_of(asn_TYPE_descriptor_t *parent, const char *name)
+{
+	return parent && !strcmp(parent->name, name);
+}
+
+/* Try each candidate type until one decodes; on failure leave hex and a note. */
+static int decode_param(struct asn_json *c, const ANY_t *any, asn_TYPE_descriptor_t *const *types, int n)
+{
+	struct tcap_state *st = c->user;
+	char *saved_err = c->err;
+	char why[160];
+	int i;
+
+	for (i = 0; i < n; i++) {
+		struct jw_mark m = jw_mark(c->w);
+		why[0] = '\0';
+		c->err = why;
+		c->errsz = sizeof(why);
+		if (asn_ber_to_json(c, types[i], any->buf, (size_t)any->size) == 0) {
+			c->err = saved_err;
+			return 1;
+		}
+		jw_rollback(c->w, m);
+		if (i == 0)
+			snprintf(st->note, sizeof(st->note), "%s", why);
+	}
+	c->err = saved_err;
+	return 0;	/* the generic path writes hex */
+}
+
+static int any_to_json(struct asn_json *c, asn_TYPE_descriptor_t *parent,
+		       asn_TYPE_member_t *m, const ANY_t *any)
+{
+	struct tcap_state *st = c->user;
+	asn_TYPE_descriptor_t *types[8];
+	int n = 0;
+
+	if (!strcmp(m->name, "single-ASN1-type")) {
+		asn_TYPE_descriptor_t *td = external_type(st);
+		if (!td) {
+			snprintf(st->note, sizeof(st->note), "unknown abstract syntax");
+			return 0;
+		}
+		/* the [0] EXPLICIT wrapper is gone: any holds the PDU's own TLV */
+		return asn_ber_to_json(c, td, any->buf, (size_t)any->size) == 0 ? 1 : -1;
+	}
+	if (strcmp(m->name, "parameter") || !st->code_valid)
+		return 0;
+	if (is_parameter_of(parent, "ReturnError")) {
+		const struct ss7_error *e = NULL;
+		while ((e = next_err(st, st->code, e)) && n < 8)
+			if (e->param)
+				types[n++] = e->param;
+	} else {
+		const struct ss7_operation *op = NULL;
+		bool res = !is_parameter_of(parent, "Invoke");
+		while ((op = next_op(st, st->code, op)) && n < 8) {
+			asn_TYPE_descriptor_t *td = res ? op->res : op->arg;
+			if (td && (n == 0 || types[n - 1] != td))
+				types[n++] = td;
+		}
+	}
+	if (!n) {
+		snprintf(st->note, sizeof(st->note), "%s %ld takes no parameter", proto_name(st), st->code);
+		return 0;
+	}
+	return decode_param(c, any, types, n);
+}
+
+static long code_of(asn_TYPE_member_t *m, const void *mptr, bool *valid)
+{
+	/* OPERATION and ERROR have the same layout: local INTEGER or global OID */
+	const OPERATION_t *op = mptr;
+
+	*valid = op->present == OPERATION_PR_localValue;
+	return *valid ? op->choice.localValue : -1;
+}
+
+/* An opcode or error code the tables do not know: flagged, the parameter stays hex. */
+static void annotate_unknown(struct asn_json *c, const char *what)
+{
+	struct tcap_state *st = c->user;
+	char msg[64];
+
+	if (st->code_valid)
+		snprintf(msg, sizeof(msg), "unknown %s %s %ld", proto_name(st), what, st->code);
+	else
+		snprintf(msg, sizeof(msg), "global %s code not supported", what);
+	jw_kstr(c->w, "_error", msg);
+	st->code_valid = false;
+}
+
+static void after_member(struct asn_json *c, asn_TYPE_descriptor_t *parent,
+			 asn_TYPE_member_t *m, const void *mptr)
+{
+	struct tcap_state *st = c->user;
+
+	if (!strcmp(m->name, "direct-reference")) {
+		int n = OBJECT_IDENTIFIER_get_arcs(mptr, st->oid, sizeof(st->oid[0]), 16);
+		st->oid_len = n > 0 && n <= 16 ? n : 0;
+	} else if (!strcmp(m->name, "application-context-name")) {
+		unsigned long arcs[16];
+		int n = OBJECT_IDENTIFIER_get_arcs(mptr, arcs, sizeof(arcs[0]), 16);
+		if (n > 0 && n <= 16)
+			set_context(st, arcs, n, st->opts);
+	} else if (!strcmp(m->name, "opCode")) {
+		const struct ss7_operation *op;
+		st->code = code_of(m, mptr, &st->code_valid);
+		st->note[0] = '\0';
+		op = st->code_valid ? next_op(st, st->code, NULL) : NULL;
+		if (op)
+			jw_kstr(c->w, "operation", op->name);
+		else
+			annotate_unknown(c, "operation");
+	} else if (!strcmp(m->name, "errorCode")) {
+		const struct ss7_error *e;
+		st->code = code_of(m, mptr, &st->code_valid);
+		st->note[0] = '\0';
+		e = st->code_valid ? next_err(st, st->code, NULL) : NULL;
+		if (e)
+			jw_kstr(c->w, "error", e->name);
+		else
+			annotate_unknown(c, "error");
+	} else if (!strcmp(m->name, "parameter")) {
+		if (st->note[0])
+			jw_kstr(c->w, "_error", st->note);
+		st->note[0] = '\0';
+	} else {
+		codec_after_member(c, parent, m, mptr);
+	}
+}
+
+static const struct asn_json_hooks decode_hooks = {
+	.any_to_json = any_to_json,
+	.after_member = after_member,
+};
+
+int ss7_codec_decode(const uint8_t *ber, size_t len, const struct ss7_codec_opts *opts,
+		     struct jw *w, char *err, size_t errsz)
+{
+	static const struct ss7_codec_opts defaults;
+	struct tcap_state st = { .opts = opts ? opts : &defaults };
+	struct asn_json c = {
+		.w = w, .hooks = &decode_hooks, .user = &st,
+		.err = err, .errsz = errsz, .ussd_dcs = -1, .sms_dir = -1,
+	};
+
+	ss7_codec_init();
+	if (err && errsz)
+		err[0] = '\0';
+	st.proto = st.opts->proto == SS7_CODEC_CAP ? SS7_PROTO_CAP : SS7_PROTO_MAP;
+	st.version = st.opts->version;
+	if (asn_ber_to_json(&c, &asn_DEF_TCMessage, ber, len))
+		return -1;
+	if (!jw_ok(w))
+		return asn_json_error(&c, "out of memory writing JSON");
+	return 0;
+}
+
+/* --- encoding ------------------------------------------------------------ */
+
+static int parse_oid(const json_t *v, unsigned long *arcs, int max)
+{
+	const char *s = json_string_value(v);
+	int n;
+
+	if (!s)
+		return -1;
+	n = OBJECT_IDENTIFIER_parse_arcs(s, (ssize_t)strlen(s), (long *)arcs, (unsigned)max, NULL);
+	return n > 0 && n <= max ? n : -1;
+}
+
+/* Find the application context before building, so that the components
+ * (which come after the dialogue portion) know their protocol version. */
+static void scan_context(struct tcap_state *st, const json_t *msg)
+{
+	static const char *const kinds[] = { "begin", "continue", "end", "unidirectional", "abort" };
+	static const char *const apdus[] = { "dialogueRequest", "dialogueResponse", "unidialoguePDU" };
+	size_t i, j;
+
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		const json_t *body = json_object_get(msg, kinds[i]);
+		const json_t *dp = json_object_get(body, "dialoguePortion");
+		const json_t *pdu = json_object_get(json_object_get(dp, "encoding"), "single-ASN1-type");
+
+		for (j = 0; pdu && j < sizeof(apdus) / sizeof(apdus[0]); j++) {
+			const json_t *acn = json_object_get(json_object_get(pdu, apdus[j]), "application-context-name");
+			unsigned long arcs[16];
+			int n = parse_oid(acn, arcs, 16);
+			if (n > 0)
+				set_context(st, arcs, n, st->opts);
+		}
+	}
+}
+
+/* Note the neighbours an open type depends on, before it is built. */
+static void before_member(struct asn_json *c, asn_TYPE_descriptor_t *parent,
+			  asn_TYPE_member_t *m, const json_t *obj)
+{
+	struct tcap_state *st = c->user;
+
+	if (!strcmp(m->name, "encoding")) {
+		int n = parse_oid(json_object_get(obj, "direct-reference"), st->oid, 16);
+		st->oid_len = n > 0 ? n : 0;
+	} else if (!strcmp(m->name, "parameter")) {
+		const json_t *code = json_object_get(obj, is_parameter_of(parent, "ReturnError") ? "errorCode" : "opCode");
+		const json_t *local = json_object_get(code, "localValue");
+		st->code_valid = json_is_integer(local);
+		st->code = st->code_valid ? (long)json_integer_value(local) : -1;
+	} else {
+		codec_before_member(c, parent, m, obj);
+	}
+}
+
+static int any_from_json(struct asn_json *c, asn_TYPE_descriptor_t *parent,
+			 asn_TYPE_member_t *m, const json_t *v, ANY_t *any)
+{
+	struct tcap_state *st = c->user;
+	asn_TYPE_descriptor_t *types[8];
+	char *saved_err = c->err;
+	size_t saved_errsz = c->errsz;
+	char why[200] = "";
+	int n = 0, i;
+
+	if (json_is_string(v))
+		return 0;	/* hex: an unknown parameter passed through as it came */
+	if (!strcmp(m->name, "single-ASN1-type")) {
+		asn_TYPE_descriptor_t *td = external_type(st);
+		if (!td)
+			return asn_json_error(c, "single-ASN1-type: unknown direct-reference (give hex)");
+		return asn_json_to_any(c, td, v, any) ? -1 : 1;
+	}
+	if (strcmp(m->name, "parameter"))
+		return 0;
+	if (!st->code_valid)
+		return asn_json_error(c, "parameter: needs a local opCode/errorCode, or hex");
+	if (is_parameter_of(parent, "ReturnError")) {
+		const struct ss7_error *e = NULL;
+		while ((e = next_err(st, st->code, e)) && n < 8)
+			if (e->param)
+				types[n++] = e->param;
+	} else {
+		const struct ss7_operation *op = NULL;
+		bool res = !is_parameter_of(parent, "Invoke");
+		while ((op = next_op(st, st->code, op)) && n < 8) {
+			asn_TYPE_descriptor_t *td = res ? op->res : op->arg;
+			if (td && (n == 0 || types[n - 1] != td))
+				types[n++] = td;
+		}
+	}
+	if (!n)
+		return asn_json_error(c, "parameter: %s code %ld has no known parameter type (give hex)",
+				      proto_name(st), st->code);
+	/* newest matching version first; an older syntax only if the newest cannot take the JSON */
+	for (i = 0; i < n; i++) {
+		char tmp[200] = "";
+		c->err = tmp;
+		c->errsz = sizeof(tmp);
+		if (asn_json_to_any(c, types[i], v, any) == 0) {
+			c->err = saved_err;
+			c->errsz = saved_errsz;
+			return 1;
+		}
+		free(any->buf);
+		any->buf = NULL;
+		any->size = 0;
+		if (i == 0)
+			snprintf(why, sizeof(why), "%s", tmp);
+	}
+	c->err = saved_err;
+	c->errsz = saved_errsz;
+	return asn_json_error(c, "%s", why);
+}
+
+static const struct asn_json_hooks encode_hooks = {
+	.any_from_json = any_from_json,
+	.before_member = before_member,
+};
+
+/* Friendly forms: "operation"/"error" names may stand in for the codes. */
+static int fill_codes(struct asn_json *c, json_t *comp)
+{
+	struct tcap_state *st = c->user;
+	json_t *body, *name;
+	const char *key;
+	const struct ss7_operation *op;
+	const struct ss7_error *e;
+
+	json_object_foreach(comp, key, body) {
+		json_t *target = body;
+		if (!strcmp(key, "returnResultLast") || !strcmp(key, "returnResultNotLast"))
+			target = json_object_get(body, "result");
+		if (!json_is_object(target))
+			continue;
+		if ((name = json_object_get(target, "operation")) && !json_object_get(target, "opCode")) {
+			const struct ss7_operation *tab = st->proto == SS7_PROTO_CAP ? cap_operations : map_operations;
+			for (op = tab; op->name && (!json_is_string(name) || strcmp(op->name, json_string_value(name))); op++)
+				;
+			if (!op->name)
+				return asn_json_error(c, "unknown %s operation \"%s\"", proto_name(st),
+						      json_is_string(name) ? json_string_value(name) : "?");
+			json_object_set_new(target, "opCode", json_pack("{s:i}", "localValue", op->opcode));
+		}
+		if ((name = json_object_get(target, "error")) && !json_object_get(target, "errorCode")) {
+			const struct ss7_error *tab = st->proto == SS7_PROTO_CAP ? cap_errors : map_errors;
+			for (e = tab; e->name && (!json_is_string(name) || strcmp(e->name, json_string_value(name))); e++)
+				;
+			if (!e->name)
+				return asn_json_error(c, "unknown %s error \"%s\"", proto_name(st),
+						      json_is_string(name) ? json_string_value(name) : "?");
+			json_object_set_new(target, "errorCode", json_pack("{s:i}", "localValue", e->code));
+		}
+	}
+	return 0;
+}
+
+static int prepare(struct asn_json *c, json_t *msg)
+{
+	const char *kind;
+	json_t *body;
+
+	json_object_foreach(msg, kind, body) {
+		json_t *comps = json_object_get(body, "components");
+		size_t i;
+		for (i = 0; json_is_array(comps) && i < json_array_size(comps); i++)
+			if (json_is_object(json_array_get(comps, i)) && fill_codes(c, json_array_get(comps, i)))
+				return -1;
+	}
+	return 0;
+}
+
+struct out_buf {
+	uint8_t *p;
+	size_t len, cap;
+};
+
+static int out_cb(const void *buf, size_t size, void *key)
+{
+	struct out_buf *o = key;
+
+	if (o->len + size > o->cap)
+		return -1;
+	memcpy(o->p + o->len, buf, size);
+	o->len += size;
+	return 0;
+}
+
+long ss7_codec_encode(const char *json, size_t json_len, const struct ss7_codec_opts *opts,
+		      uint8_t *out, size_t cap, char *err, size_t errsz)
+{
+	static const struct ss7_codec_opts defaults;
+	struct tcap_state st = { .opts = opts ? opts : &defaults };
+	struct asn_json c = {
+		.hooks = &encode_hooks, .user = &st,
+		.err = err, .errsz = errsz, .ussd_dcs = -1, .sms_dir = -1,
+	};
+	struct out_buf o = { .p = out, .cap = cap };
+	TCMessage_t *tc = NULL;
+	json_error_t jerr;
+	json_t *root;
+	char why[128];
+	size_t whylen = sizeof(why);
+	asn_enc_rval_t er;
+	long rc = -1;
+
+	ss7_codec_init();
+	if (err && errsz)
+		err[0] = '\0';
+	st.proto = st.opts->proto == SS7_CODEC_CAP ? SS7_PROTO_CAP : SS7_PROTO_MAP;
+	st.version = st.opts->version;
+	root = json_loadb(json, json_len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root) {
+		asn_json_error(&c, "JSON line %d column %d: %s", jerr.line, jerr.column, jerr.text);
+		return -1;
+	}
+	if (!json_is_object(root)) {
+		asn_json_error(&c, "a TCAP message is a JSON object");
+		goto out;
+	}
+	scan_context(&st, root);
+	if (prepare(&c, root))
+		goto out;
+	tc = calloc(1, sizeof(*tc));
+	if (!tc) {
+		asn_json_error(&c, "out of memory");
+		goto out;
+	}
+	if (asn_from_json(&c, &asn_DEF_TCMessage, root, tc))
+		goto out;
+	if (asn_check_constraints(&asn_DEF_TCMessage, tc, why, &whylen)) {
+		asn_json_error(&c, "%.*s", (int)whylen, why);
+		goto out;
+	}
+	er = der_encode(&asn_DEF_TCMessage, tc, out_cb, &o);
+	if (er.encoded < 0) {
+		asn_json_error(&c, o.len + 1 > cap ? "message longer than %zu bytes" : "cannot encode (%zu)", cap);
+		goto out;
+	}
+	rc = (long)o.len;
+out:
+	ASN_STRUCT_FREE(asn_DEF_TCMessage, tc);
+	json_decref(root);
+	return rc;
+}

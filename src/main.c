@@ -1,0 +1,42 @@
+/*
+ * ss7gw: the SS7 HA gateway's single binary. Subcommands are tools around the
+ * gateway (codec now; the service itself comes with the network layer).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *help;
+} commands[] = {
+	{ "decode", cmd_decode, "decode [--proto map|cap] [--version N] HEX   print the JSON of one TCAP message" },
+	{ "encode", cmd_encode, "encode [--proto map|cap] [--version N] < JSON  print the hex of one TCAP message" },
+};
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: ss7gw COMMAND [ARGS]\n");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  ss7gw %s\n", commands[i].help);
+}
+
+int main(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "ss7gw: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return 2;
+}
