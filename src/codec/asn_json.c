@@ -45,22 +45,37 @@ int asn_json_error(struct asn_json *c, const char *fmt, ...)
  * asn1c 0.9.28 gives a derived type (X ::= Y) wrapper functions that copy
  * Y's operations, elements and specifics into X's descriptor on first use.
  * Calling the free wrapper with a NULL structure triggers that copy without
- * touching any data; then the descriptor tells its real kind.
+ * touching any data; then the descriptor tells its real kind. Each type is
+ * visited once (the types form a DAG with much sharing).
  */
+#define PRIME_SET_SIZE 16384
+static asn_TYPE_descriptor_t *primed[PRIME_SET_SIZE];
+
+static bool first_visit(asn_TYPE_descriptor_t *td)
+{
+	size_t h = ((uintptr_t)td >> 4) % PRIME_SET_SIZE, i;
+
+	for (i = 0; i < PRIME_SET_SIZE; i++, h = (h + 1) % PRIME_SET_SIZE) {
+		if (primed[h] == td)
+			return false;
+		if (!primed[h]) {
+			primed[h] = td;
+			return true;
+		}
+	}
+	return false;	/* full: more types than any schema of ours has */
+}
+
 void asn_json_prime(asn_TYPE_descriptor_t *td)
 {
 	int i;
 
-	if (!td || !td->free_struct)
+	if (!td || !td->free_struct || !first_visit(td))
 		return;
 	td->free_struct(td, NULL, 0);
-	for (i = 0; i < td->elements_count; i++) {
-		asn_TYPE_descriptor_t *et = td->elements[i].type;
-		/* elements[] of a primed type never change again: recurse only
-		 * into descriptors still carrying wrappers or not yet seen */
-		if (et && et != td)
-			asn_json_prime(et);
-	}
+	for (i = 0; i < td->elements_count; i++)
+		asn_json_prime(td->elements[i].type);
+	asn_ext_install(td);
 }
 
 static bool is_enumerated(asn_TYPE_descriptor_t *td)
@@ -239,6 +254,8 @@ static int sequence_to_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const
 {
 	asn_TYPE_descriptor_t *saved_parent = c->parent;
 	asn_TYPE_member_t *saved_member = c->member;
+	const uint8_t *ext;
+	size_t ext_len;
 	int i, rc = 0;
 
 	jw_obj_begin(c->w);
@@ -255,6 +272,8 @@ static int sequence_to_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const
 		if (rc == 0 && c->hooks && c->hooks->after_member)
 			c->hooks->after_member(c, td, m, mp);
 	}
+	if (asn_ext_find(sptr, &ext, &ext_len))
+		jw_khex(c->w, ASN_JSON_UNKNOWN_EXT, ext, ext_len);
 	jw_obj_end(c->w);
 	c->parent = saved_parent;
 	c->member = saved_member;
@@ -372,28 +391,33 @@ int asn_to_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const void *sptr)
 
 int asn_ber_to_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const uint8_t *buf, size_t len)
 {
-	void *st = NULL;
 	asn_codec_ctx_t cc = { .max_stack_size = 30000 };
+	size_t mark = asn_ext_mark(), whylen;
+	void *st = NULL;
 	asn_dec_rval_t rv;
 	char why[128];
-	size_t whylen = sizeof(why);
-	int rc;
+	int rc = -1;
 
-	rv = ber_decode(&cc, (asn_TYPE_descriptor_t *)td, &st, buf, len);
+	asn_ext_recording(true);
+	rv = ber_decode(&cc, td, &st, buf, len);
+	asn_ext_recording(false);
 	if (rv.code != RC_OK) {
-		ASN_STRUCT_FREE(*td, st);
-		return asn_json_error(c, "%s: %s at offset %zu", td->name,
-				      rv.code == RC_WMORE ? "truncated" : "malformed", rv.consumed);
+		asn_json_error(c, "%s: %s at offset %zu", td->name,
+			       rv.code == RC_WMORE ? "truncated" : "malformed", rv.consumed);
+		goto out;
 	}
 	if (rv.consumed != len) {
-		ASN_STRUCT_FREE(*td, st);
-		return asn_json_error(c, "%s: %zu bytes of garbage after the value", td->name, len - rv.consumed);
+		asn_json_error(c, "%s: %zu bytes of garbage after the value", td->name, len - rv.consumed);
+		goto out;
 	}
+	whylen = sizeof(why);
 	if (asn_check_constraints(td, st, why, &whylen)) {
-		ASN_STRUCT_FREE(*td, st);
-		return asn_json_error(c, "%s: %.*s", td->name, (int)whylen, why);
+		asn_json_error(c, "%s: %.*s", td->name, (int)whylen, why);
+		goto out;
 	}
 	rc = asn_to_json(c, td, st);
+out:
 	ASN_STRUCT_FREE(*td, st);
+	asn_ext_release(mark);
 	return rc;
 }

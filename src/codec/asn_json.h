@@ -37,6 +37,9 @@ enum asn_kind {
 
 struct asn_json;
 
+/* JSON key holding the unknown extension TLVs of a SEQUENCE, as hex. */
+#define ASN_JSON_UNKNOWN_EXT "_unknownExtensions"
+
 /* Hooks: each returns 1 when it handled the value, 0 to fall back to the
  * generic form, -1 on error (with c->err set). */
 struct asn_json_hooks {
@@ -61,6 +64,7 @@ struct asn_json {
 	char *err;
 	size_t errsz;
 	int depth;
+	bool path_started;			/* error text already has a path */
 	/* context for telecom values that depend on their neighbours */
 	int ussd_dcs;				/* -1 until a USSD-DataCodingScheme was seen */
 	int sms_dir;				/* enum sms_direction, or -1: from the TPDU */
@@ -90,6 +94,19 @@ int asn_choice_present(asn_TYPE_descriptor_t *td, const void *sptr);
 int asn_ber_to_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const uint8_t *buf, size_t len);
 /* Build td from v and DER-encode it into a freshly allocated ANY. */
 int asn_json_to_any(struct asn_json *c, asn_TYPE_descriptor_t *td, const json_t *v, ANY_t *any);
+
+/*
+ * Unknown extensions (asn_ext.c): TLVs after an extension marker that no member
+ * describes, kept per structure in a per-thread side table. Entries added
+ * after asn_ext_mark() are dropped by asn_ext_release(mark).
+ */
+void asn_ext_install(asn_TYPE_descriptor_t *td);
+bool asn_ext_extensible(asn_TYPE_descriptor_t *td);
+void asn_ext_recording(bool on);
+size_t asn_ext_mark(void);
+void asn_ext_release(size_t mark);
+int asn_ext_find(const void *sptr, const uint8_t **tlv, size_t *len);
+int asn_ext_set(const void *sptr, const uint8_t *tlv, size_t len);
 
 /*
  * Value hooks for telecom types (codec_hooks.c). codec_value_to_json returns 1

@@ -14,6 +14,7 @@
 #include <BIT_STRING.h>
 #include <OBJECT_IDENTIFIER.h>
 #include <constr_SEQUENCE.h>
+#include <ber_decoder.h>
 #include <constr_CHOICE.h>
 #include <constr_SET_OF.h>
 #include <asn_SET_OF.h>
@@ -207,6 +208,32 @@ static int any_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const js
 	return set_bytes(c, td, (OCTET_STRING_t *)any, buf, (size_t)n);
 }
 
+/*
+ * Say where a failure happened: each level on the way out prepends its
+ * member name, giving e.g. "begin.components[0].invoke.parameter.msisdn: ...".
+ */
+static int at(struct asn_json *c, const char *name, long index)
+{
+	char seg[80];
+	size_t have, n;
+
+	if (!c->err || !c->errsz)
+		return -1;
+	const char *glue = !c->path_started ? ": " : c->err[0] == '[' ? "" : ".";
+
+	if (index >= 0)
+		n = (size_t)snprintf(seg, sizeof(seg), "[%ld]%s", index, glue);
+	else
+		n = (size_t)snprintf(seg, sizeof(seg), "%s%s", name, glue);
+	c->path_started = true;
+	have = strlen(c->err);
+	if (n >= sizeof(seg) || have + n + 1 > c->errsz)
+		return -1;
+	memmove(c->err + n, c->err, have + 1);
+	memcpy(c->err, seg, n);
+	return -1;
+}
+
 /* Allocate and fill a member kept by pointer. */
 static int new_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const json_t *v, void **pp)
 {
@@ -235,6 +262,43 @@ static bool is_annotation(const char *key)
 	return !strcmp(key, "operation") || !strcmp(key, "error") || key[0] == '_';
 }
 
+/*
+ * Extension fields our ASN.1 does not know, as the decoder kept them: a run of
+ * whole TLVs whose tags no member of td has. They are written back after the
+ * known members (asn_ext.c).
+ */
+static int unknown_ext_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const json_t *v, void *sptr)
+{
+	const asn_SEQUENCE_specifics_t *s = td->specifics;
+	uint8_t buf[MAX_VALUE_BYTES];
+	long n = json_is_string(v) ? hex_decode(json_string_value(v), buf, sizeof(buf)) : -1;
+	size_t off = 0;
+	int i;
+
+	if (!asn_ext_extensible(td))
+		return asn_json_error(c, "%s: not extensible, has no %s", type_name(td), ASN_JSON_UNKNOWN_EXT);
+	if (n <= 0)
+		return asn_json_error(c, "%s.%s: expected hex TLVs", type_name(td), ASN_JSON_UNKNOWN_EXT);
+	while (off < (size_t)n) {
+		ber_tlv_tag_t tag;
+		ssize_t tl = ber_fetch_tag(buf + off, (size_t)n - off, &tag), skip;
+
+		if (tl <= 0)
+			return asn_json_error(c, "%s.%s: bad tag", type_name(td), ASN_JSON_UNKNOWN_EXT);
+		skip = ber_skip_length(NULL, BER_TLV_CONSTRUCTED(buf + off), buf + off + tl, (size_t)n - off - (size_t)tl);
+		if (skip <= 0)
+			return asn_json_error(c, "%s.%s: bad length", type_name(td), ASN_JSON_UNKNOWN_EXT);
+		for (i = 0; i < s->tag2el_count; i++)
+			if (s->tag2el[i].el_tag == tag)
+				return asn_json_error(c, "%s.%s: tag of a known member", type_name(td),
+						      ASN_JSON_UNKNOWN_EXT);
+		off += (size_t)(tl + skip);
+	}
+	if (asn_ext_set(sptr, buf, (size_t)n))
+		return asn_json_error(c, "%s: out of memory", type_name(td));
+	return 0;
+}
+
 static int sequence_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const json_t *v, void *sptr)
 {
 	asn_TYPE_descriptor_t *saved_parent = c->parent;
@@ -252,6 +316,8 @@ static int sequence_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, con
 		if (i == td->elements_count && !is_annotation(key))
 			return asn_json_error(c, "%s: unknown field \"%s\"", type_name(td), key);
 	}
+	if (rc == 0 && (val = json_object_get(v, ASN_JSON_UNKNOWN_EXT)))
+		rc = unknown_ext_from_json(c, td, val, sptr);
 	for (i = 0; i < td->elements_count && rc == 0; i++) {
 		asn_TYPE_member_t *m = &td->elements[i];
 		const json_t *mv = json_object_get(v, m->name);
@@ -268,6 +334,8 @@ static int sequence_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, con
 			continue;
 		}
 		rc = member_from_json(c, m, mv, sptr);
+		if (rc)
+			at(c, m->name, -1);
 	}
 	c->parent = saved_parent;
 	c->member = saved_member;
@@ -300,7 +368,9 @@ static int choice_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const
 	default: return asn_json_error(c, "%s: unsupported CHOICE layout", type_name(td));
 	}
 	c->member = &td->elements[i];
-	return member_from_json(c, &td->elements[i], val, sptr);
+	if (member_from_json(c, &td->elements[i], val, sptr))
+		return at(c, key, -1);
+	return 0;
 }
 
 static int sequence_of_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const json_t *v, void *sptr)
@@ -315,7 +385,7 @@ static int sequence_of_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, 
 		void *elem = NULL;
 		if (new_from_json(c, et, json_array_get(v, i), &elem)) {
 			ASN_STRUCT_FREE(*et, elem);
-			return -1;
+			return at(c, NULL, (long)i);
 		}
 		if (asn_set_add(list, elem)) {
 			ASN_STRUCT_FREE(*et, elem);
@@ -414,6 +484,7 @@ static int append_cb(const void *buf, size_t size, void *key)
 int asn_json_to_any(struct asn_json *c, asn_TYPE_descriptor_t *td, const json_t *v, ANY_t *any)
 {
 	void *st = calloc(1, asn_struct_size(td) ? asn_struct_size(td) : 1);
+	size_t mark = asn_ext_mark();
 	char why[128];
 	size_t whylen = sizeof(why);
 	asn_enc_rval_t er;
@@ -425,11 +496,12 @@ int asn_json_to_any(struct asn_json *c, asn_TYPE_descriptor_t *td, const json_t 
 	if (rc == 0 && asn_check_constraints(td, st, why, &whylen))
 		rc = asn_json_error(c, "%.*s", (int)whylen, why);
 	if (rc == 0) {
-		er = der_encode((asn_TYPE_descriptor_t *)td, st, append_cb, any);
+		er = der_encode(td, st, append_cb, any);
 		if (er.encoded < 0)
 			rc = asn_json_error(c, "%s: cannot encode %s", type_name(td),
 					    er.failed_type ? er.failed_type->name : "");
 	}
 	ASN_STRUCT_FREE(*td, st);
+	asn_ext_release(mark);
 	return rc;
 }

@@ -508,6 +508,7 @@ long ss7_codec_encode(const char *json, size_t json_len, const struct ss7_codec_
 	struct out_buf o = { .p = out, .cap = cap };
 	TCMessage_t *tc = NULL;
 	json_error_t jerr;
+	size_t mark = asn_ext_mark();
 	json_t *root;
 	char why[128];
 	size_t whylen = sizeof(why);
@@ -550,6 +551,7 @@ long ss7_codec_encode(const char *json, size_t json_len, const struct ss7_codec_
 	rc = (long)o.len;
 out:
 	ASN_STRUCT_FREE(asn_DEF_TCMessage, tc);
+	asn_ext_release(mark);
 	json_decref(root);
 	return rc;
 }

@@ -27,7 +27,7 @@ Facts found by experiment with tshark 4.0.17 (Debian 12):
   sent in the reverse direction (End DPC == Begin OPC) inherits that Begin's
   AC and sub-dissector, and a second Begin with the same otid and OPC within
   tcap.repetitiontimeout is taken as a repetition of the first (a MAP Begin
-  after a CAP Begin was decoded as CAMEL).  So packets in one capture are not
+  after a CAP Begin with the same otid and OPC was decoded as CAMEL).  So packets in one capture are not
   independent.  decode() therefore rewrites OPC/DPC to a fresh pair per
   packet (isolate=True, the default); pass isolate=False to test a dialogue
   on purpose (e.g. Begin 1->2 then Continue 2->1 makes the Continue v3).
@@ -40,9 +40,9 @@ Facts found by experiment with tshark 4.0.17 (Debian 12):
 * BER problems appear as expert infos (`ber.error.*`, `_ws.expert`, group
   Malformed) plus a hidden `_ws.malformed`; exceptions add `_ws.malformed`
   "[Malformed Packet: GSM_MAP ...]".  Not flagged by tshark and therefore
-  checked here: bytes after the TCAP message (silently ignored), non-component
-  bytes in the component portion (an empty gsm_map/camel layer), payload that
-  fell through to the "data" dissector.  We enable ber.warn_too_many_bytes so
+  checked here: bytes after the TCAP message (silently ignored), bytes in the
+  component portion that no gsm_map/camel layer covers (e.g. a trailing 00 00
+  or a non-component TLV), payload that fell through to the "data" dissector.  We enable ber.warn_too_many_bytes so
   non-minimal INTEGER encodings are reported.  tshark does not check SIZE
   constraints (e.g. a 5-octet otid passes).
 * LUDT: Wireshark 4.0 counts the 2-octet pointers from their second octet
@@ -50,11 +50,23 @@ Facts found by experiment with tshark 4.0.17 (Debian 12):
 * PDML was chosen over -T json: no duplicate-key problems, and it keeps
   protocol layers and expert infos as elements with name/show/size/pos.
 
-Key field names: tcap.otid tcap.dtid tcap.tid tcap.application_context_name
-tcap.oid; MAP (gsm_map dissector, asn1 module prefix gsm_old): gsm_old.localValue
-(opcode; for an error component the error code too), gsm_old.invokeID,
-gsm_old.errorCode; e164.msisdn, e212.imsi, gsm_map.sm.sm_RP_UI ...;
-CAP: camel.opcode, camel.local (error code), camel.serviceKey.
+Key field names (show values; bytes show as "00:00:00:01", match() also
+accepts "00000001"):
+  TCAP  tcap.otid tcap.dtid (tcap.tid = both), tcap.application_context_name,
+        tcap.begin_element/continue_element/end_element/abort_element,
+        tcap.components (= number of components), tcap.p_abortCause
+  MAP   gsm_old.invokeID; gsm_old.localValue = operation code of an invoke or
+        result AND the error code of a returnError (gsm_old.opCode /
+        gsm_old.errorCode only show the CHOICE, 0 = local); gsm_old.reject_element,
+        gsm_old.invokeProblem ...; e164.msisdn (digits of any E.164 AddressString;
+        raw octets in gsm_map.sm.msisdn, ...), e212.imsi (digits; raw in
+        gsm_map.imsi / gsm_map.sm.imsi), gsm_map.sm.sm_RP_UI (v3) or
+        gsm_old.sm_RP_UI (v1/v2) + gsm_sms.* (e.g. gsm_sms.sms_text),
+        gsm_map.ussd_string (decoded text; raw gsm_map.ss.ussd_String,
+        gsm_map.ss.ussd_DataCodingScheme)
+  CAP   camel.local = operation code (camel.opcode only shows the CHOICE),
+        camel.present = invokeId, camel.error_code_local = error code,
+        camel.serviceKey, camel.InitialDPArg_element ...
 
 CLI:  tshark_check.py [--ssn 6,8] [--msg udt|xudt|ludt] [-o PREF] [-d AS] HEX [field=value ...]
       tshark_check.py --from-file F      (lines: "HEX [ssn=6,8] [msg=xudt] [field=value ...]")
@@ -73,8 +85,7 @@ TSHARK_ARGS = ['-n', '-o', 'ber.warn_too_many_bytes:TRUE']
 # Layers whose emptiness or expert infos we judge, and field-prefix -> layer.
 APP_LAYERS = ('tcap', 'gsm_map', 'camel')
 FIELD_LAYER = {'gsm_old': 'gsm_map', 'gsm_map': 'gsm_map', 'gsm_ss': 'gsm_map',
-               'gsm_map_sm': 'gsm_map', 'camel': 'camel', 'tcap': 'tcap',
-               'sccp': 'sccp', 'm3ua': 'm3ua'}
+               'camel': 'camel', 'tcap': 'tcap', 'sccp': 'sccp', 'm3ua': 'm3ua'}
 SKIP_PRINT = ('geninfo', 'frame', 'eth', 'ip', 'sctp', '_ws', 'ber')
 
 
@@ -254,7 +265,8 @@ def match(fields, expect):
     for key, want in expect.items():
         have = fields.get(key)
         if have is None:
-            errs.append('%s absent' % key)
+            if key not in need:
+                errs.append('%s absent' % key)
             continue
         wants = want if isinstance(want, list) else [] if want is None else [want]
         got = {_norm(h) for h in have}
@@ -302,12 +314,19 @@ def main(argv=None):
     extra = [x for p in a.prefs for x in ('-o', p)] + \
         [x for d in a.decode_as for x in ('-d', d)]
     if a.from_file:
+        errs, items = [], []
         with open(a.from_file) as f:
-            lines = [ln.split() for ln in f if ln.strip() and not ln.startswith('#')]
-        pairs = [parse_line(w) for w in lines]
-        errs = check([p for p, _ in pairs], [e for _, e in pairs], extra)
-        print('\n'.join(errs) or 'ok')
-        print('%d packets, %d problems' % (len(pairs), len(errs)))
+            for n, line in enumerate(f, 1):
+                if line.strip() and not line.lstrip().startswith('#'):
+                    try:
+                        items.append((n,) + parse_line(line.split()))
+                    except (ValueError, TypeError) as e:
+                        errs.append('line %d: %s' % (n, e))
+        decoded = decode([p for _, p, _ in items], extra)
+        for (n, _, exp), fields in zip(items, decoded):
+            errs += ['line %d: %s' % (n, e) for e in fields['_problems'] + match(fields, exp)]
+        print('\n'.join(errs or ['ok']))
+        print('%d packets, %d problems' % (len(items), len(errs)))
         return 1 if errs else 0
     if not a.args:
         ap.error('HEX or --from-file required')
