@@ -345,15 +345,16 @@ static int sequence_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, con
 static int choice_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const json_t *v, void *sptr)
 {
 	const asn_CHOICE_specifics_t *s = td->specifics;
+	void *it = json_object_iter((json_t *)v);
 	const char *key;
 	json_t *val;
 	int i, present;
 	char *pres;
 
-	if (!json_is_object(v) || json_object_size(v) != 1)
+	if (!json_is_object(v) || json_object_size(v) != 1 || !it)
 		return asn_json_error(c, "%s: expected an object with exactly one alternative", type_name(td));
-	json_object_foreach((json_t *)v, key, val)
-		break;
+	key = json_object_iter_key(it);
+	val = json_object_iter_value(it);
 	for (i = 0; i < td->elements_count; i++)
 		if (!strcmp(td->elements[i].name, key))
 			break;
