@@ -70,9 +70,16 @@ void asn_json_prime(asn_TYPE_descriptor_t *td)
 {
 	int i;
 
+	asn_constr_check_f *own_check;
+
 	if (!td || !td->free_struct || !first_visit(td))
 		return;
+	/* The copy also overwrites the type's own constraint checker (its SIZE
+	 * or range) with the base type's, which checks nothing: an asn1c 0.9.28
+	 * bug that would let a 5-octet otid or a 20-octet msisdn through. */
+	own_check = td->check_constraints;
 	td->free_struct(td, NULL, 0);
+	td->check_constraints = own_check;
 	for (i = 0; i < td->elements_count; i++)
 		asn_json_prime(td->elements[i].type);
 	asn_ext_install(td);
@@ -297,12 +304,31 @@ static int choice_to_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const v
 	return rc;
 }
 
+/*
+ * SIZE bounds of a SEQUENCE OF / SET OF. asn1c 0.9.28 checks them only for
+ * lists written inline in a SEQUENCE; a named list type keeps them in its PER
+ * constraints alone. Returns 0 or -1 with the reason.
+ */
+int asn_check_list_size(struct asn_json *c, asn_TYPE_descriptor_t *td, int count)
+{
+	const asn_per_constraint_t *sz = td->per_constraints ? &td->per_constraints->size : NULL;
+
+	if (!sz || !(sz->flags & APC_CONSTRAINED) || (sz->flags & APC_EXTENSIBLE))
+		return 0;
+	if (count < sz->lower_bound || count > sz->upper_bound)
+		return asn_json_error(c, "%s: %d elements, the size is %ld..%ld", td->name, count,
+				      sz->lower_bound, sz->upper_bound);
+	return 0;
+}
+
 static int sequence_of_to_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const void *sptr)
 {
 	const asn_anonymous_set_ *list = _A_CSET_FROM_VOID(sptr);
 	asn_TYPE_descriptor_t *et = td->elements[0].type;
 	int i, rc = 0;
 
+	if (asn_check_list_size(c, td, list->count))
+		return -1;
 	jw_arr_begin(c->w);
 	for (i = 0; i < list->count && rc == 0; i++)
 		rc = asn_to_json(c, et, list->array[i]);

@@ -85,6 +85,9 @@ int asn_to_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const void *sptr)
 /* Encode direction: fill *sptr (zeroed, sized for td) from v. */
 int asn_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const json_t *v, void *sptr);
 
+/* Enforce the SIZE bounds of a list type (see asn_json.c). */
+int asn_check_list_size(struct asn_json *c, asn_TYPE_descriptor_t *td, int count);
+
 /* Size of the C structure that represents td. */
 size_t asn_struct_size(asn_TYPE_descriptor_t *td);
 /* The 1-based index of the CHOICE alternative present in sptr, 0 if none. */

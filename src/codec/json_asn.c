@@ -382,6 +382,8 @@ static int sequence_of_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, 
 
 	if (!json_is_array(v))
 		return asn_json_error(c, "%s: expected an array", type_name(td));
+	if (asn_check_list_size(c, td, (int)json_array_size(v)))
+		return -1;
 	for (i = 0; i < json_array_size(v); i++) {
 		void *elem = NULL;
 		if (new_from_json(c, et, json_array_get(v, i), &elem)) {

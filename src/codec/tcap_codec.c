@@ -189,7 +189,7 @@ static int any_to_json(struct asn_json *c, asn_TYPE_descriptor_t *parent,
 	if (!strcmp(m->name, "single-ASN1-type")) {
 		asn_TYPE_descriptor_t *td = external_type(st);
 		if (!td) {
-			snprintf(st->note, sizeof(st->note), "unknown abstract syntax");
+			snprintf(st->note, sizeof(st->note), "unknown abstract syntax in EXTERNAL");
 			return 0;
 		}
 		/* the [0] EXPLICIT wrapper is gone: any holds the PDU's own TLV */
@@ -272,7 +272,8 @@ static void after_member(struct asn_json *c, asn_TYPE_descriptor_t *parent,
 			jw_kstr(c->w, "error", e->name);
 		else
 			annotate_unknown(c, "error");
-	} else if (!strcmp(m->name, "parameter")) {
+	} else if (!strcmp(m->name, "parameter") || !strcmp(m->name, "encoding")) {
+		/* the open type just written stayed hex: say why */
 		if (st->note[0])
 			jw_kstr(c->w, "_error", st->note);
 		st->note[0] = '\0';
