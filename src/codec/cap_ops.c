@@ -41,14 +41,20 @@
 #include "TaskRefusedParameter.h"
 #include "UnavailableNetworkResource.h"
 
-/* CAP-operationcodes; none of these operations returns a result parameter. */
+/*
+ * CAP-operationcodes; none of these operations returns a result parameter.
+ * Where an opcode has several rows, the newest phase comes first: without an
+ * application context (a Continue or End without dialogue portion) the codec
+ * tries the rows in table order, and Wireshark reads such a message with the
+ * phase 4 syntax as well.
+ */
 const struct ss7_operation cap_operations[] = {
-	{ 0, 2, 2, "initialDP", &asn_DEF_InitialDPArgV2, NULL },
 	{ 0, 3, 4, "initialDP", &asn_DEF_InitialDPArg, NULL },
+	{ 0, 2, 2, "initialDP", &asn_DEF_InitialDPArgV2, NULL },
 	{ 20, 2, 4, "connect", &asn_DEF_ConnectArg, NULL },
 	/* ReleaseCallArg ::= Cause in phases 2 and 3, a CHOICE in phase 4. */
-	{ 22, 2, 3, "releaseCall", &asn_DEF_Cause, NULL },
 	{ 22, 4, 4, "releaseCall", &asn_DEF_ReleaseCallArg, NULL },
+	{ 22, 2, 3, "releaseCall", &asn_DEF_Cause, NULL },
 	{ 23, 2, 4, "requestReportBCSMEvent", &asn_DEF_RequestReportBCSMEventArg, NULL },
 	{ 24, 2, 4, "eventReportBCSM", &asn_DEF_EventReportBCSMArg, NULL },
 	{ 31, 2, 4, "continue", NULL, NULL },
