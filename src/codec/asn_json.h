@@ -66,6 +66,7 @@ struct asn_json {
 	int depth;
 	bool path_started;			/* error text already has a path */
 	/* context for telecom values that depend on their neighbours */
+	int version;				/* application-context version, 0 if unknown */
 	int ussd_dcs;				/* -1 until a USSD-DataCodingScheme was seen */
 	int sms_dir;				/* enum sms_direction, or -1: from the TPDU */
 	asn_TYPE_descriptor_t *parent;	/* SEQUENCE whose member is converted */

@@ -3,6 +3,8 @@
  * (digits, text, a decoded SMS TPDU) instead of hex, and the context those
  * values take from their neighbours. The formats themselves are in gsm_values.c.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <OCTET_STRING.h>
@@ -26,9 +28,14 @@ enum value_kind {
 	V_ISUP_REDIRECTING,
 	V_BCD_NUMBER,
 	V_CAUSE,
+	V_CONTAINED,		/* an OCTET STRING holding the BER of another type */
 };
 
-/* ASN.1 type names (as the modules in asn1/ spell them) -> value format. */
+/*
+ * ASN.1 type names (as the modules in asn1/ spell them) -> value format.
+ * asn1c keeps no link from a derived type (X ::= Y) to its base, so every
+ * name that is an alias of a listed type is listed too.
+ */
 static const struct {
 	const char *type;
 	enum value_kind kind;
@@ -38,19 +45,49 @@ static const struct {
 	{ "FTN-AddressString", V_ADDRESS },
 	{ "TBCD-STRING", V_TBCD },
 	{ "IMSI", V_TBCD },
+	{ "HLR-Id", V_TBCD },
 	{ "IMEI", V_TBCD },
+	{ "ASCI-CallReference", V_TBCD },
+	{ "GroupId", V_TBCD },
+	{ "Long-GroupId", V_TBCD },
+	{ "RouteingNumber", V_TBCD },
 	{ "USSD-DataCodingScheme", V_USSD_DCS },
 	{ "USSD-String", V_USSD_STRING },
 	{ "CalledPartyNumber", V_ISUP_CALLED },
 	{ "CallingPartyNumber", V_ISUP_CALLING },
 	{ "GenericNumber", V_ISUP_GENERIC },
 	{ "LocationNumber", V_ISUP_LOCATION },
+	{ "ChargeNumber", V_ISUP_LOCATION },
 	{ "RedirectingPartyID", V_ISUP_REDIRECTING },
 	{ "OriginalCalledPartyID", V_ISUP_REDIRECTING },
 	{ "CalledPartyBCDNumber", V_BCD_NUMBER },
 	{ "Cause", V_CAUSE },
 	{ "CAP-Cause", V_CAUSE },
 };
+
+/*
+ * OCTET STRINGs that carry the BER of another type (TS 29.078 does this for
+ * charging): shown decoded. The contained type changed between CAP phases;
+ * rows are tried newest first when the phase is unknown.
+ */
+static const struct {
+	const char *container;
+	uint8_t min_ver, max_ver;
+	const char *contained;
+} contained_types[] = {
+	{ "AChBillingChargingCharacteristics", 4, 4, "CAMEL-AChBillingChargingCharacteristics" },
+	{ "AChBillingChargingCharacteristics", 3, 3, "CAMEL-AChBillingChargingCharacteristicsV3" },
+	{ "AChBillingChargingCharacteristics", 2, 2, "CAMEL-AChBillingChargingCharacteristicsV2" },
+	{ "CallResult", 2, 4, "CAMEL-CallResult" },
+	{ "ApplyChargingReportArg", 2, 4, "CAMEL-CallResult" },
+	{ "FCIBillingChargingCharacteristics", 2, 4, "CAMEL-FCIBillingChargingCharacteristics" },
+	{ "FurnishChargingInformationArg", 2, 4, "CAMEL-FCIBillingChargingCharacteristics" },
+};
+
+#define N_CONTAINED (sizeof(contained_types) / sizeof(contained_types[0]))
+static struct {
+	asn_TYPE_descriptor_t *container, *contained;
+} contained_td[N_CONTAINED];
 
 /* Members whose type is too generic to tell (SignalInfo), found by name. */
 static const struct {
@@ -78,12 +115,90 @@ void codec_hooks_init(void)
 	asn_TYPE_descriptor_t **tdp;
 	size_t i;
 
-	for (tdp = asn_pdu_collection; *tdp; tdp++)
+	for (tdp = asn_pdu_collection; *tdp; tdp++) {
 		for (i = 0; i < sizeof(value_types) / sizeof(value_types[0]); i++)
 			if (!strcmp((*tdp)->name, value_types[i].type) && n_by_td < MAX_VALUE_TYPES) {
 				by_td[n_by_td].td = *tdp;
 				by_td[n_by_td++].kind = value_types[i].kind;
 			}
+		for (i = 0; i < N_CONTAINED; i++) {
+			if (!strcmp((*tdp)->name, contained_types[i].container))
+				contained_td[i].container = *tdp;
+			if (!strcmp((*tdp)->name, contained_types[i].contained))
+				contained_td[i].contained = *tdp;
+		}
+	}
+	for (i = 0; i < N_CONTAINED; i++)
+		if (contained_td[i].container && contained_td[i].contained && n_by_td < MAX_VALUE_TYPES &&
+		    (i == 0 || contained_td[i].container != contained_td[i - 1].container)) {
+			by_td[n_by_td].td = contained_td[i].container;
+			by_td[n_by_td++].kind = V_CONTAINED;
+		}
+}
+
+/* The next contained type to try for container td, after row *i. */
+static asn_TYPE_descriptor_t *next_contained(const struct asn_json *c, asn_TYPE_descriptor_t *td, size_t *i)
+{
+	for (; *i < N_CONTAINED; (*i)++)
+		if (contained_td[*i].container == td && contained_td[*i].contained &&
+		    (!c->version || (c->version >= contained_types[*i].min_ver &&
+				     c->version <= contained_types[*i].max_ver)))
+			return contained_td[(*i)++].contained;
+	return NULL;
+}
+
+/* Decode the BER inside an OCTET STRING; on failure nothing is written. */
+static int contained_to_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const uint8_t *p, size_t n)
+{
+	char *saved_err = c->err, why[160];
+	size_t saved_errsz = c->errsz, i = 0;
+	asn_TYPE_descriptor_t *inner;
+
+	while ((inner = next_contained(c, td, &i))) {
+		struct jw_mark m = jw_mark(c->w);
+		why[0] = '\0';
+		c->err = why;
+		c->errsz = sizeof(why);
+		if (asn_ber_to_json(c, inner, p, n) == 0) {
+			c->err = saved_err;
+			c->errsz = saved_errsz;
+			return 1;
+		}
+		jw_rollback(c->w, m);
+	}
+	c->err = saved_err;
+	c->errsz = saved_errsz;
+	return 0;	/* stays hex */
+}
+
+static int contained_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const json_t *v,
+			       uint8_t *out, size_t cap)
+{
+	char *saved_err = c->err, why[200] = "", tmp[200];
+	size_t saved_errsz = c->errsz, i = 0;
+	asn_TYPE_descriptor_t *inner;
+
+	while ((inner = next_contained(c, td, &i))) {
+		ANY_t any = { 0 };
+		tmp[0] = '\0';
+		c->err = tmp;
+		c->errsz = sizeof(tmp);
+		if (asn_json_to_any(c, inner, v, &any) == 0 && (size_t)any.size <= cap) {
+			int n = any.size;
+			memcpy(out, any.buf, (size_t)n);
+			free(any.buf);
+			c->err = saved_err;
+			c->errsz = saved_errsz;
+			return n;
+		}
+		free(any.buf);
+		if (!why[0])
+			snprintf(why, sizeof(why), "%s", tmp[0] ? tmp : "too long");
+	}
+	c->err = saved_err;
+	c->errsz = saved_errsz;
+	asn_json_error(c, "%s", why[0] ? why : "no contained type for this phase");
+	return CODEC_VALUE_ERROR;
 }
 
 static enum value_kind kind_of(const struct asn_json *c, asn_TYPE_descriptor_t *td, int *sms_dir)
@@ -152,6 +267,8 @@ int codec_value_to_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const uin
 	case V_CAUSE:
 		gsmv_cause_to_json(c->w, p, n);
 		return 1;
+	case V_CONTAINED:
+		return contained_to_json(c, td, p, n);
 	default:
 		return 0;
 	}
@@ -211,6 +328,8 @@ int codec_value_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const j
 	case V_CAUSE:
 		n = gsmv_cause_from_json(v, out, cap, why, sizeof(why));
 		break;
+	case V_CONTAINED:
+		return contained_from_json(c, td, v, out, cap);
 	default:
 		return CODEC_VALUE_NONE;
 	}

@@ -36,6 +36,7 @@ struct tcap_state {
 	long code;			/* opcode or error code of the current component */
 	bool code_valid;
 	char note[200];			/* why a parameter stayed hex */
+	bool raw_param;			/* encode: the parameter is given as raw hex */
 };
 
 static asn_TYPE_descriptor_t *find_type(const char *name)
@@ -254,6 +255,7 @@ static void after_member(struct asn_json *c, asn_TYPE_descriptor_t *parent,
 		int n = OBJECT_IDENTIFIER_get_arcs(mptr, arcs, sizeof(arcs[0]), 16);
 		if (n > 0 && n <= 16)
 			set_context(st, arcs, n, st->opts);
+		c->version = st->version;
 	} else if (!strcmp(m->name, "opCode")) {
 		const struct ss7_operation *op;
 		st->code = code_of(m, mptr, &st->code_valid);
@@ -302,6 +304,7 @@ int ss7_codec_decode(const uint8_t *ber, size_t len, const struct ss7_codec_opts
 		err[0] = '\0';
 	st.proto = st.opts->proto == SS7_CODEC_CAP ? SS7_PROTO_CAP : SS7_PROTO_MAP;
 	st.version = st.opts->version;
+	c.version = st.version;
 	if (asn_ber_to_json(&c, &asn_DEF_TCMessage, ber, len))
 		return -1;
 	if (!jw_ok(w))
@@ -359,6 +362,8 @@ static void before_member(struct asn_json *c, asn_TYPE_descriptor_t *parent,
 		const json_t *local = json_object_get(code, "localValue");
 		st->code_valid = json_is_integer(local);
 		st->code = st->code_valid ? (long)json_integer_value(local) : -1;
+		/* the decoder flags a parameter it left as raw hex with "_error" */
+		st->raw_param = json_object_get(obj, "_error") != NULL;
 	} else {
 		codec_before_member(c, parent, m, obj);
 	}
@@ -374,15 +379,20 @@ static int any_from_json(struct asn_json *c, asn_TYPE_descriptor_t *parent,
 	char why[200] = "";
 	int n = 0, i;
 
-	if (json_is_string(v))
-		return 0;	/* hex: an unknown parameter passed through as it came */
 	if (!strcmp(m->name, "single-ASN1-type")) {
+		if (json_is_string(v))
+			return 0;	/* hex: an unknown abstract syntax passed through */
 		asn_TYPE_descriptor_t *td = external_type(st);
 		if (!td)
 			return asn_json_error(c, "single-ASN1-type: unknown direct-reference (give hex)");
 		return asn_json_to_any(c, td, v, any) ? -1 : 1;
 	}
 	if (strcmp(m->name, "parameter"))
+		return 0;
+	/* a string is the raw parameter when the decoder left it so (flagged with
+	 * "_error") or nothing says its type; otherwise it is a value of the type
+	 * (an OCTET STRING or ENUMERATED parameter is a JSON string too) */
+	if (json_is_string(v) && (st->raw_param || !st->code_valid))
 		return 0;
 	if (!st->code_valid)
 		return asn_json_error(c, "parameter: needs a local opCode/errorCode, or hex");
@@ -400,9 +410,12 @@ static int any_from_json(struct asn_json *c, asn_TYPE_descriptor_t *parent,
 				types[n++] = td;
 		}
 	}
-	if (!n)
+	if (!n) {
+		if (json_is_string(v))
+			return 0;	/* no type known: raw hex */
 		return asn_json_error(c, "parameter: %s code %ld has no known parameter type (give hex)",
 				      proto_name(st), st->code);
+	}
 	/* newest matching version first; an older syntax only if the newest cannot take the JSON */
 	for (i = 0; i < n; i++) {
 		char tmp[200] = "";
@@ -531,6 +544,7 @@ long ss7_codec_encode(const char *json, size_t json_len, const struct ss7_codec_
 		goto out;
 	}
 	scan_context(&st, root);
+	c.version = st.version;
 	if (prepare(&c, root))
 		goto out;
 	tc = calloc(1, sizeof(*tc));
