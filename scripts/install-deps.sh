@@ -9,7 +9,6 @@ PKGS=(
   libosmocore-dev                         # libosmocore + libosmogsm (GSM 7-bit, BCD, SMS helpers)
   libosmo-sigtran-dev osmo-stp            # M3UA/SCCP stack and the STP used by tests
   libtalloc-dev
-  libjansson-dev                          # JSON input of the codec
   libnats-dev nats-server                 # the bus (later layers)
   libluajit-5.1-dev lua-cjson             # the scripting engine (later layers)
   tshark                                  # the independent decoder our tests check against

@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <asn_application.h>
 #include <ANY.h>
-#include <jansson.h>
+#include "jv.h"
 
 #include "jw.h"
 #include "gsm_values.h"
@@ -47,13 +47,13 @@ struct asn_json_hooks {
 	int (*any_to_json)(struct asn_json *c, asn_TYPE_descriptor_t *parent,
 			   asn_TYPE_member_t *m, const ANY_t *any);
 	int (*any_from_json)(struct asn_json *c, asn_TYPE_descriptor_t *parent,
-			     asn_TYPE_member_t *m, const json_t *v, ANY_t *any);
+			     asn_TYPE_member_t *m, const jv_t *v, ANY_t *any);
 	/* called after a SEQUENCE member was written, to add derived fields */
 	void (*after_member)(struct asn_json *c, asn_TYPE_descriptor_t *parent,
 			     asn_TYPE_member_t *m, const void *mptr);
 	/* called before a SEQUENCE member is built, to note context */
 	void (*before_member)(struct asn_json *c, asn_TYPE_descriptor_t *parent,
-			      asn_TYPE_member_t *m, const json_t *v);
+			      asn_TYPE_member_t *m, const jv_t *v);
 };
 
 /* State of one conversion. */
@@ -84,7 +84,7 @@ int asn_json_error(struct asn_json *c, const char *fmt, ...) __attribute__((form
 int asn_to_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const void *sptr);
 
 /* Encode direction: fill *sptr (zeroed, sized for td) from v. */
-int asn_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const json_t *v, void *sptr);
+int asn_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const jv_t *v, void *sptr);
 
 /* Enforce the SIZE bounds of a list type (see asn_json.c). */
 int asn_check_list_size(struct asn_json *c, asn_TYPE_descriptor_t *td, int count);
@@ -97,7 +97,7 @@ int asn_choice_present(asn_TYPE_descriptor_t *td, const void *sptr);
 /* BER-decode buf as td and write its JSON; on failure returns -1 and says why. */
 int asn_ber_to_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const uint8_t *buf, size_t len);
 /* Build td from v and DER-encode it into a freshly allocated ANY. */
-int asn_json_to_any(struct asn_json *c, asn_TYPE_descriptor_t *td, const json_t *v, ANY_t *any);
+int asn_json_to_any(struct asn_json *c, asn_TYPE_descriptor_t *td, const jv_t *v, ANY_t *any);
 
 /*
  * Unknown extensions (asn_ext.c): TLVs after an extension marker that no member
@@ -121,11 +121,11 @@ int asn_ext_set(const void *sptr, const uint8_t *tlv, size_t len);
 #define CODEC_VALUE_NONE (-1)
 #define CODEC_VALUE_ERROR (-2)
 int codec_value_to_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const uint8_t *p, size_t n);
-int codec_value_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const json_t *v,
+int codec_value_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const jv_t *v,
 			  uint8_t *out, size_t cap);
 void codec_hooks_init(void);
 /* Context the value hooks need from neighbouring fields (USSD DCS, SMS direction). */
 void codec_after_member(struct asn_json *c, asn_TYPE_descriptor_t *parent,
 			asn_TYPE_member_t *m, const void *mptr);
 void codec_before_member(struct asn_json *c, asn_TYPE_descriptor_t *parent,
-			 asn_TYPE_member_t *m, const json_t *obj);
+			 asn_TYPE_member_t *m, const jv_t *obj);

@@ -171,7 +171,7 @@ static int contained_to_json(struct asn_json *c, asn_TYPE_descriptor_t *td, cons
 	return 0;	/* stays hex */
 }
 
-static int contained_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const json_t *v,
+static int contained_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const jv_t *v,
 			       uint8_t *out, size_t cap)
 {
 	char *saved_err = c->err, why[200] = "", tmp[200];
@@ -274,14 +274,14 @@ int codec_value_to_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const uin
 	}
 }
 
-int codec_value_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const json_t *v,
+int codec_value_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const jv_t *v,
 			  uint8_t *out, size_t cap)
 {
 	char why[160] = "";
 	int sms_dir = -1, n;
 
 	/* hex stays accepted everywhere: what the decoder wrote for unknown forms */
-	if (json_is_string(v)) {
+	if (jv_is_string(v)) {
 		switch (kind_of(c, td, &sms_dir)) {
 		case V_TBCD:
 			break;	/* a TBCD string's JSON form is a digit string */
@@ -376,14 +376,14 @@ void codec_after_member(struct asn_json *c, asn_TYPE_descriptor_t *parent,
 
 /* Encode direction: the same context, taken from the JSON object being built. */
 void codec_before_member(struct asn_json *c, asn_TYPE_descriptor_t *parent,
-			 asn_TYPE_member_t *m, const json_t *obj)
+			 asn_TYPE_member_t *m, const jv_t *obj)
 {
 	if (!strcmp(m->name, "ussd-String")) {
-		const json_t *dcs = json_object_get(obj, "ussd-DataCodingScheme");
-		c->ussd_dcs = json_is_string(dcs) ? parse_hex_octet(json_string_value(dcs)) : -1;
+		const jv_t *dcs = jv_object_get(obj, "ussd-DataCodingScheme");
+		c->ussd_dcs = jv_is_string(dcs) ? parse_hex_octet(jv_string_value(dcs)) : -1;
 	} else if (!strcmp(m->name, "sm-RP-UI")) {
-		const json_t *da = json_object_get(obj, "sm-RP-DA");
-		c->sms_dir = json_is_object(da) && json_object_get(da, "serviceCentreAddressDA")
+		const jv_t *da = jv_object_get(obj, "sm-RP-DA");
+		c->sms_dir = jv_is_object(da) && jv_object_get(da, "serviceCentreAddressDA")
 			? SMS_MS_TO_SC : SMS_SC_TO_MS;
 	}
 }

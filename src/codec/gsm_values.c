@@ -116,17 +116,17 @@ static void write_error(struct jw *w, const uint8_t *p, size_t n, const char *ms
 	jw_obj_end(w);
 }
 
-static int parse_hex(const json_t *h, const char *what, uint8_t *out, size_t cap,
+static int parse_hex(const jv_t *h, const char *what, uint8_t *out, size_t cap,
 		     char *err, size_t errsz)
 {
 	const char *s;
 	size_t len;
 	int rc;
 
-	if (!json_is_string(h))
+	if (!jv_is_string(h))
 		return fail(err, errsz, "%s: expected a hex string", what);
-	s = json_string_value(h);
-	len = json_string_length(h);
+	s = jv_string_value(h);
+	len = jv_string_length(h);
 	if (strlen(s) != len)
 		return fail(err, errsz, "%s: not a hex string", what);
 	if (len / 2 > cap)
@@ -140,9 +140,9 @@ static int parse_hex(const json_t *h, const char *what, uint8_t *out, size_t cap
 }
 
 /* The contract's escape hatch: a "hex" member is used verbatim. */
-static int hex_member(const json_t *v, uint8_t *out, size_t cap, char *err, size_t errsz)
+static int hex_member(const jv_t *v, uint8_t *out, size_t cap, char *err, size_t errsz)
 {
-	const json_t *h = json_is_object(v) ? json_object_get(v, "hex") : NULL;
+	const jv_t *h = jv_is_object(v) ? jv_object_get(v, "hex") : NULL;
 
 	if (!h)
 		return ABSENT;
@@ -161,65 +161,65 @@ static void put_named(struct jw *w, const char *key, const struct value_string *
 }
 
 /* A value given by name or by number in 0..max. */
-static int named_value(const json_t *f, const char *key, const struct value_string *vs,
+static int named_value(const jv_t *f, const char *key, const struct value_string *vs,
 		       unsigned max, char *err, size_t errsz)
 {
 	long long x;
 
-	if (json_is_integer(f)) {
-		x = json_integer_value(f);
+	if (jv_is_integer(f)) {
+		x = jv_integer_value(f);
 		if (x < 0 || x > max)
 			return fail(err, errsz, "%s: %lld is out of range 0..%u", key, x, max);
 		return (int)x;
 	}
-	if (json_is_string(f) && vs) {
-		x = get_string_value(vs, json_string_value(f));
+	if (jv_is_string(f) && vs) {
+		x = get_string_value(vs, jv_string_value(f));
 		if (x < 0 || x > max)
-			return fail(err, errsz, "%s: unknown name '%s'", key, json_string_value(f));
+			return fail(err, errsz, "%s: unknown name '%s'", key, jv_string_value(f));
 		return (int)x;
 	}
 	return fail(err, errsz, "%s: expected %s", key, vs ? "a name or a number" : "a number");
 }
 
 /* A member given by name or number; def when absent. */
-static int get_named(const json_t *o, const char *key, const struct value_string *vs,
+static int get_named(const jv_t *o, const char *key, const struct value_string *vs,
 		     unsigned max, int def, char *err, size_t errsz)
 {
-	const json_t *f = json_object_get(o, key);
+	const jv_t *f = jv_object_get(o, key);
 
 	return f ? named_value(f, key, vs, max, err, errsz) : def;
 }
 
-static int get_uint(const json_t *o, const char *key, unsigned max, int def, char *err, size_t errsz)
+static int get_uint(const jv_t *o, const char *key, unsigned max, int def, char *err, size_t errsz)
 {
 	return get_named(o, key, NULL, max, def, err, errsz);
 }
 
-static int get_bool(const json_t *o, const char *key, char *err, size_t errsz)
+static int get_bool(const jv_t *o, const char *key, char *err, size_t errsz)
 {
-	const json_t *f = json_object_get(o, key);
+	const jv_t *f = jv_object_get(o, key);
 
 	if (!f)
 		return 0;
-	if (!json_is_boolean(f))
+	if (!jv_is_boolean(f))
 		return fail(err, errsz, "%s: expected true or false", key);
-	return json_is_true(f);
+	return jv_is_true(f);
 }
 
 /* A string member; NULL (and no error) when absent. */
-static int get_str(const json_t *o, const char *key, const char **s, size_t *len,
+static int get_str(const jv_t *o, const char *key, const char **s, size_t *len,
 		   char *err, size_t errsz)
 {
-	const json_t *f = json_object_get(o, key);
+	const jv_t *f = jv_object_get(o, key);
 
 	*s = NULL;
 	*len = 0;
 	if (!f)
 		return 0;
-	if (!json_is_string(f))
+	if (!jv_is_string(f))
 		return fail(err, errsz, "%s: expected a string", key);
-	*s = json_string_value(f);
-	*len = json_string_length(f);
+	*s = jv_string_value(f);
+	*len = jv_string_length(f);
 	return 0;
 }
 
@@ -745,16 +745,16 @@ static void number_write(struct jw *w, const struct number *x, const struct valu
 }
 
 /* Digits, possibly "+"-prefixed, from a string or the "digits" member. */
-static int digits_from(const json_t *v, const char **s, size_t *len, bool *plus,
+static int digits_from(const jv_t *v, const char **s, size_t *len, bool *plus,
 		       char *err, size_t errsz)
 {
 	*s = "";
 	*len = 0;
 	*plus = false;
-	if (json_is_string(v)) {
-		*s = json_string_value(v);
-		*len = json_string_length(v);
-	} else if (json_is_object(v)) {
+	if (jv_is_string(v)) {
+		*s = jv_string_value(v);
+		*len = jv_string_length(v);
+	} else if (jv_is_object(v)) {
 		if (get_str(v, "digits", s, len, err, errsz) < 0)
 			return -1;
 		if (!*s) {
@@ -774,10 +774,10 @@ static int digits_from(const json_t *v, const char **s, size_t *len, bool *plus,
 	return 0;
 }
 
-static int number_parse(const json_t *v, struct number *x, const struct value_string *natures,
+static int number_parse(const jv_t *v, struct number *x, const struct value_string *natures,
 			const struct value_string *plans, char *err, size_t errsz)
 {
-	const json_t *o = json_is_object(v) ? v : NULL;
+	const jv_t *o = jv_is_object(v) ? v : NULL;
 	const char *s;
 	size_t len;
 	bool plus;
@@ -817,7 +817,7 @@ void gsmv_address_to_json(struct jw *w, const uint8_t *p, size_t n)
 	jw_obj_end(w);
 }
 
-int gsmv_address_from_json(const json_t *v, uint8_t *out, size_t cap, char *err, size_t errsz)
+int gsmv_address_from_json(const jv_t *v, uint8_t *out, size_t cap, char *err, size_t errsz)
 {
 	struct number x;
 	int rc = hex_member(v, out, cap, err, errsz);
@@ -852,7 +852,7 @@ void gsmv_tbcd_to_json(struct jw *w, const uint8_t *p, size_t n)
 	jw_obj_end(w);
 }
 
-int gsmv_tbcd_from_json(const json_t *v, uint8_t *out, size_t cap, char *err, size_t errsz)
+int gsmv_tbcd_from_json(const jv_t *v, uint8_t *out, size_t cap, char *err, size_t errsz)
 {
 	const char *s;
 	size_t len;
@@ -860,10 +860,10 @@ int gsmv_tbcd_from_json(const json_t *v, uint8_t *out, size_t cap, char *err, si
 
 	if (rc != ABSENT)
 		return rc;
-	if (json_is_string(v)) {
-		s = json_string_value(v);
-		len = json_string_length(v);
-	} else if (json_is_object(v)) {
+	if (jv_is_string(v)) {
+		s = jv_string_value(v);
+		len = jv_string_length(v);
+	} else if (jv_is_object(v)) {
 		if (get_str(v, "digits", &s, &len, err, errsz) < 0)
 			return -1;
 		if (!s)
@@ -1026,24 +1026,24 @@ void gsmv_ussd_to_json(struct jw *w, uint8_t dcs, const uint8_t *p, size_t n)
 	jw_obj_end(w);
 }
 
-int gsmv_ussd_from_json(const json_t *v, uint8_t dcs, uint8_t *out, size_t cap, char *err, size_t errsz)
+int gsmv_ussd_from_json(const jv_t *v, uint8_t dcs, uint8_t *out, size_t cap, char *err, size_t errsz)
 {
 	struct ussd u;
 	uint8_t data[USSD_MAX];
-	const json_t *d;
+	const jv_t *d;
 	int rc = hex_member(v, out, cap, err, errsz);
 
 	if (rc != ABSENT)
 		return rc;
 	ussd_init(&u, dcs);
-	if (json_is_string(v)) {
-		u.text = json_string_value(v);
-		u.text_len = json_string_length(v);
-	} else if (json_is_object(v)) {
+	if (jv_is_string(v)) {
+		u.text = jv_string_value(v);
+		u.text_len = jv_string_length(v);
+	} else if (jv_is_object(v)) {
 		if (get_str(v, "text", &u.text, &u.text_len, err, errsz) < 0 ||
 		    get_str(v, "language", &u.lang, &u.lang_len, err, errsz) < 0)
 			return -1;
-		d = json_object_get(v, "data");
+		d = jv_object_get(v, "data");
 		if (d) {
 			rc = parse_hex(d, "data", data, sizeof(data), err, errsz);
 			if (rc < 0)
@@ -1248,22 +1248,22 @@ static unsigned num2(const char *s)
 	return (unsigned)(s[0] - '0') * 10 + (unsigned)(s[1] - '0');
 }
 
-static int ts_parse(const json_t *f, const char *key, uint8_t *t, char *err, size_t errsz)
+static int ts_parse(const jv_t *f, const char *key, uint8_t *t, char *err, size_t errsz)
 {
 	static const char tmpl[] = "dddd-dd-ddTdd:dd:dd+dd:dd";
 	const char *s;
 	size_t len, i;
 	unsigned q = 0;
 
-	if (json_is_object(f)) {
-		if (parse_hex(json_object_get(f, "hex"), key, t, 7, err, errsz) != 7)
+	if (jv_is_object(f)) {
+		if (parse_hex(jv_object_get(f, "hex"), key, t, 7, err, errsz) != 7)
 			return fail(err, errsz, "%s: \"hex\" must be 7 octets", key);
 		return 0;
 	}
-	if (!json_is_string(f))
+	if (!jv_is_string(f))
 		return fail(err, errsz, "%s: expected a time string like 2024-05-01T12:30:45+02:00", key);
-	s = json_string_value(f);
-	len = json_string_length(f);
+	s = jv_string_value(f);
+	len = jv_string_length(f);
 	if (!(len == 20 && s[19] == 'Z') && len != 25)
 		return fail(err, errsz, "%s: expected a time string like 2024-05-01T12:30:45+02:00", key);
 	for (i = 0; i < len && i < 19 + (len == 25) * 6; i++) {
@@ -1847,9 +1847,9 @@ void gsmv_sms_tpdu_to_json(struct jw *w, enum sms_direction dir, const uint8_t *
 
 /* --- JSON input --- */
 
-static int tp_addr_parse(const json_t *v, const char *key, struct tp_addr *a, char *err, size_t errsz)
+static int tp_addr_parse(const jv_t *v, const char *key, struct tp_addr *a, char *err, size_t errsz)
 {
-	const json_t *o = json_is_object(v) ? v : NULL;
+	const jv_t *o = jv_is_object(v) ? v : NULL;
 	const char *s;
 	size_t len;
 	bool plus = false;
@@ -1857,7 +1857,7 @@ static int tp_addr_parse(const json_t *v, const char *key, struct tp_addr *a, ch
 
 	if (!v)
 		return fail(err, errsz, "%s: missing", key);
-	if (o && json_object_get(o, "text")) {
+	if (o && jv_object_get(o, "text")) {
 		if (get_str(o, "text", &s, &len, err, errsz) < 0)
 			return -1;
 		ton = get_named(o, "nature", tp_ton_names, 7, TON_ALPHA, err, errsz);
@@ -1885,21 +1885,21 @@ static int tp_addr_parse(const json_t *v, const char *key, struct tp_addr *a, ch
 	return 0;
 }
 
-static int vp_parse(const json_t *v, struct tpdu *t, char *err, size_t errsz)
+static int vp_parse(const jv_t *v, struct tpdu *t, char *err, size_t errsz)
 {
-	const json_t *f;
+	const jv_t *f;
 	long long secs;
 	int rel;
 
 	if (!v)
 		return 0;
-	if (!json_is_object(v))
+	if (!jv_is_object(v))
 		return fail(err, errsz, "vp: expected {\"relative\":N}, {\"seconds\":N}, {\"absolute\":time} or {\"enhanced\":hex}");
-	if ((f = json_object_get(v, "absolute"))) {
+	if ((f = jv_object_get(v, "absolute"))) {
 		t->vpf = GSM340_TP_VPF_ABSOLUTE;
 		return ts_parse(f, "vp.absolute", t->vp, err, errsz);
 	}
-	if ((f = json_object_get(v, "enhanced"))) {
+	if ((f = jv_object_get(v, "enhanced"))) {
 		t->vpf = GSM340_TP_VPF_ENHANCED;
 		if (parse_hex(f, "vp.enhanced", t->vp, 7, err, errsz) != 7)
 			return fail(err, errsz, "vp.enhanced: must be 7 octets of hex");
@@ -1913,8 +1913,8 @@ static int vp_parse(const json_t *v, struct tpdu *t, char *err, size_t errsz)
 	}
 	if (rel == -1)
 		return -1;
-	f = json_object_get(v, "seconds");
-	if (!json_is_integer(f) || (secs = json_integer_value(f)) < 0)
+	f = jv_object_get(v, "seconds");
+	if (!jv_is_integer(f) || (secs = jv_integer_value(f)) < 0)
 		return fail(err, errsz, "vp: expected \"relative\", \"seconds\", \"absolute\" or \"enhanced\"");
 	/* the smallest relative period that is at least as long */
 	for (rel = 0; rel < 256; rel++)
@@ -1926,14 +1926,14 @@ static int vp_parse(const json_t *v, struct tpdu *t, char *err, size_t errsz)
 	return 0;
 }
 
-static int dcs_parse(const json_t *v, char *err, size_t errsz)
+static int dcs_parse(const jv_t *v, char *err, size_t errsz)
 {
 	int alpha, cls, comp, val;
 
-	if (json_is_integer(v) || !json_is_object(v)) {
-		if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 255)
+	if (jv_is_integer(v) || !jv_is_object(v)) {
+		if (!jv_is_integer(v) || jv_integer_value(v) < 0 || jv_integer_value(v) > 255)
 			return fail(err, errsz, "dcs: expected 0..255 or an object");
-		return (int)json_integer_value(v);
+		return (int)jv_integer_value(v);
 	}
 	val = get_uint(v, "value", 255, ABSENT, err, errsz);
 	if (val != ABSENT)
@@ -1948,7 +1948,7 @@ static int dcs_parse(const json_t *v, char *err, size_t errsz)
 
 /* One concatenation IE from {"ref","total","seq"}; iei < 0 picks the 8-bit or
  * 16-bit reference form by the size of ref. Returns its octets. */
-static int concat_ie(const json_t *e, int iei, const char *what, uint8_t *h, size_t cap,
+static int concat_ie(const jv_t *e, int iei, const char *what, uint8_t *h, size_t cap,
 		     char *err, size_t errsz)
 {
 	int ref = get_uint(e, "ref", 65535, ABSENT, err, errsz);
@@ -1977,34 +1977,34 @@ static int concat_ie(const json_t *e, int iei, const char *what, uint8_t *h, siz
 }
 
 /* The UDH IEs from "udh" (an IE array or {"hex"}), else from "concat"; ABSENT if neither. */
-static int udh_parse(const json_t *v, uint8_t *h, size_t cap, char *err, size_t errsz)
+static int udh_parse(const jv_t *v, uint8_t *h, size_t cap, char *err, size_t errsz)
 {
-	const json_t *u = json_object_get(v, "udh"), *e, *hx;
+	const jv_t *u = jv_object_get(v, "udh"), *e, *hx;
 	char what[32];
 	size_t i, n = 0;
 	int iei, rc;
 
 	if (!u) {
-		u = json_object_get(v, "concat");
+		u = jv_object_get(v, "concat");
 		if (!u)
 			return ABSENT;
-		if (!json_is_object(u))
+		if (!jv_is_object(u))
 			return fail(err, errsz, "concat: expected {\"ref\",\"total\",\"seq\"}");
 		return concat_ie(u, -1, "concat", h, cap, err, errsz);
 	}
-	if (json_is_object(u))
-		return parse_hex(json_object_get(u, "hex"), "udh.hex", h, cap, err, errsz);
-	if (!json_is_array(u))
+	if (jv_is_object(u))
+		return parse_hex(jv_object_get(u, "hex"), "udh.hex", h, cap, err, errsz);
+	if (!jv_is_array(u))
 		return fail(err, errsz, "udh: expected an array of IEs");
-	for (i = 0; i < json_array_size(u); i++) {
-		e = json_array_get(u, i);
+	for (i = 0; i < jv_array_size(u); i++) {
+		e = jv_array_get(u, i);
 		snprintf(what, sizeof(what), "udh[%zu]", i);
-		if (!json_is_object(e))
+		if (!jv_is_object(e))
 			return fail(err, errsz, "%s: expected an object", what);
 		iei = get_uint(e, "iei", 255, ABSENT, err, errsz);
 		if (iei < 0)
 			return iei == ABSENT ? fail(err, errsz, "%s: missing \"iei\"", what) : -1;
-		hx = json_object_get(e, "hex");
+		hx = jv_object_get(e, "hex");
 		if (hx) {
 			if (cap - n < 2)
 				return fail(err, errsz, "udh: longer than %zu octets", cap);
@@ -2027,9 +2027,9 @@ static int udh_parse(const json_t *v, uint8_t *h, size_t cap, char *err, size_t 
 }
 
 /* "text"/"data"/"udh", then the DCS they need, then TP-PI from what is present. */
-static int tp_ud_parse(const json_t *v, struct tpdu *t, char *err, size_t errsz)
+static int tp_ud_parse(const jv_t *v, struct tpdu *t, char *err, size_t errsz)
 {
-	const json_t *d = json_object_get(v, "data"), *dcs = json_object_get(v, "dcs");
+	const jv_t *d = jv_object_get(v, "data"), *dcs = jv_object_get(v, "dcs");
 	int rc, pi;
 
 	rc = udh_parse(v, t->udhbuf, sizeof(t->udhbuf) - 1, err, errsz);
@@ -2068,7 +2068,7 @@ static int tp_ud_parse(const json_t *v, struct tpdu *t, char *err, size_t errsz)
 	if (pi == -1)
 		return -1;
 	if (pi == ABSENT) {
-		pi = (json_object_get(v, "pid") ? 1 : 0) | (dcs || t->dcs ? 2 : 0) |
+		pi = (jv_object_get(v, "pid") ? 1 : 0) | (dcs || t->dcs ? 2 : 0) |
 		     (t->text || t->data || t->has_udh ? 4 : 0);
 		/* a status report may end after TP-ST */
 		if (!pi && t->type == TP_STATUS_REPORT)
@@ -2082,7 +2082,7 @@ static int tp_ud_parse(const json_t *v, struct tpdu *t, char *err, size_t errsz)
 	return 0;
 }
 
-static int tp_parse(const json_t *v, enum sms_direction dir, struct tpdu *t, char *err, size_t errsz)
+static int tp_parse(const jv_t *v, enum sms_direction dir, struct tpdu *t, char *err, size_t errsz)
 {
 	static const struct { enum tp_field f; const char *key; unsigned max; } ints[] = {
 		{ F_MR, "mr", 255 }, { F_PID, "pid", 255 }, { F_ST, "st", 255 },
@@ -2090,11 +2090,11 @@ static int tp_parse(const json_t *v, enum sms_direction dir, struct tpdu *t, cha
 	};
 	uint8_t *const slot[] = { &t->mr, &t->pid, &t->st, &t->ct, &t->mn, &t->fcs };
 	const struct tp_flag *fl;
-	const json_t *f;
+	const jv_t *f;
 	size_t i;
 	int type, x;
 
-	if (!json_is_object(v))
+	if (!jv_is_object(v))
 		return fail(err, errsz, "SMS TPDU: expected an object");
 	memset(t, 0, offsetof(struct tpdu, textbuf));
 	type = get_named(v, "type", tp_type_names, TP_NTYPES - 1,
@@ -2126,25 +2126,25 @@ static int tp_parse(const json_t *v, enum sms_direction dir, struct tpdu *t, cha
 		*slot[i] = x >= 0 ? (uint8_t)x : 0;
 	}
 	if (tp_has(t->type, F_ADDR) &&
-	    tp_addr_parse(json_object_get(v, tp_addr_key[type]), tp_addr_key[type], &t->addr, err, errsz) < 0)
+	    tp_addr_parse(jv_object_get(v, tp_addr_key[type]), tp_addr_key[type], &t->addr, err, errsz) < 0)
 		return -1;
 	if (tp_has(t->type, F_SCTS)) {
-		f = json_object_get(v, "scts");
+		f = jv_object_get(v, "scts");
 		if (!f)
 			ts_now(t->scts);
 		else if (ts_parse(f, "scts", t->scts, err, errsz) < 0)
 			return -1;
 	}
 	if (tp_has(t->type, F_DT)) {
-		f = json_object_get(v, "dt");
+		f = jv_object_get(v, "dt");
 		if (!f)
 			memcpy(t->dt, t->scts, 7);
 		else if (ts_parse(f, "dt", t->dt, err, errsz) < 0)
 			return -1;
 	}
-	if (tp_has(t->type, F_VP) && vp_parse(json_object_get(v, "vp"), t, err, errsz) < 0)
+	if (tp_has(t->type, F_VP) && vp_parse(jv_object_get(v, "vp"), t, err, errsz) < 0)
 		return -1;
-	if (tp_has(t->type, F_CD) && (f = json_object_get(v, "cd"))) {
+	if (tp_has(t->type, F_CD) && (f = jv_object_get(v, "cd"))) {
 		x = parse_hex(f, "cd", t->cdbuf, sizeof(t->cdbuf), err, errsz);
 		if (x < 0)
 			return -1;
@@ -2159,7 +2159,7 @@ static int tp_parse(const json_t *v, enum sms_direction dir, struct tpdu *t, cha
 	return 0;
 }
 
-int gsmv_sms_tpdu_from_json(const json_t *v, enum sms_direction dir, uint8_t *out, size_t cap,
+int gsmv_sms_tpdu_from_json(const jv_t *v, enum sms_direction dir, uint8_t *out, size_t cap,
 			    char *err, size_t errsz)
 {
 	struct tpdu t;
@@ -2274,10 +2274,10 @@ static void isup_write(struct jw *w, const struct isup_number *x, const struct i
 	jw_kstr(w, "digits", x->digits);
 }
 
-static int isup_parse(const json_t *v, struct isup_number *x, const struct isup_layout *l,
+static int isup_parse(const jv_t *v, struct isup_number *x, const struct isup_layout *l,
 		      char *err, size_t errsz)
 {
-	const json_t *o = json_is_object(v) ? v : NULL;
+	const jv_t *o = jv_is_object(v) ? v : NULL;
 	const char *s;
 	size_t len;
 	bool plus;
@@ -2324,7 +2324,7 @@ void gsmv_isup_number_to_json(struct jw *w, enum isup_number_kind kind, const ui
 	jw_obj_end(w);
 }
 
-int gsmv_isup_number_from_json(const json_t *v, enum isup_number_kind kind, uint8_t *out, size_t cap,
+int gsmv_isup_number_from_json(const jv_t *v, enum isup_number_kind kind, uint8_t *out, size_t cap,
 			       char *err, size_t errsz)
 {
 	const struct isup_layout *l = &isup_layouts[kind];
@@ -2371,7 +2371,7 @@ void gsmv_bcd_number_to_json(struct jw *w, const uint8_t *p, size_t n)
 	jw_obj_end(w);
 }
 
-int gsmv_bcd_number_from_json(const json_t *v, uint8_t *out, size_t cap, char *err, size_t errsz)
+int gsmv_bcd_number_from_json(const jv_t *v, uint8_t *out, size_t cap, char *err, size_t errsz)
 {
 	struct number x;
 	int rc = hex_member(v, out, cap, err, errsz);
@@ -2476,14 +2476,14 @@ static int cause_encode(const struct cause *x, uint8_t *out, size_t cap, char *e
 	return (int)len;
 }
 
-static int cause_parse(const json_t *v, struct cause *x, char *err, size_t errsz)
+static int cause_parse(const jv_t *v, struct cause *x, char *err, size_t errsz)
 {
-	const json_t *o = json_is_object(v) ? v : NULL, *f;
+	const jv_t *o = jv_is_object(v) ? v : NULL, *f;
 	int coding, loc, rec, val;
 
 	memset(x, 0, sizeof(*x));
 	x->diag = x->diagbuf;
-	if (json_is_integer(v) || json_is_string(v)) {
+	if (jv_is_integer(v) || jv_is_string(v)) {
 		/* the short forms: just the cause value, by number or name */
 		val = named_value(v, "cause", cause_names, 127, err, errsz);
 		if (val < 0)
@@ -2508,7 +2508,7 @@ static int cause_parse(const json_t *v, struct cause *x, char *err, size_t errsz
 	x->location = (uint8_t)loc;
 	x->has_recommendation = rec >= 0;
 	x->recommendation = rec >= 0 ? (uint8_t)rec : 0;
-	if ((f = json_object_get(o, "diagnostics"))) {
+	if ((f = jv_object_get(o, "diagnostics"))) {
 		val = parse_hex(f, "diagnostics", x->diagbuf, CAUSE_MAX - 2, err, errsz);
 		if (val < 0)
 			return -1;
@@ -2546,7 +2546,7 @@ void gsmv_cause_to_json(struct jw *w, const uint8_t *p, size_t n)
 	jw_obj_end(w);
 }
 
-int gsmv_cause_from_json(const json_t *v, uint8_t *out, size_t cap, char *err, size_t errsz)
+int gsmv_cause_from_json(const jv_t *v, uint8_t *out, size_t cap, char *err, size_t errsz)
 {
 	struct cause x;
 	int rc = hex_member(v, out, cap, err, errsz);

@@ -55,7 +55,7 @@ static int set_bytes(struct asn_json *c, asn_TYPE_descriptor_t *td, OCTET_STRING
 	return 0;
 }
 
-static int octets_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const json_t *v,
+static int octets_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const jv_t *v,
 			    OCTET_STRING_t *os)
 {
 	uint8_t buf[MAX_VALUE_BYTES];
@@ -67,48 +67,48 @@ static int octets_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const
 	if (n >= 0)
 		return set_bytes(c, td, os, buf, (size_t)n);
 	/* no hook for this type: plain hex */
-	if (!json_is_string(v))
+	if (!jv_is_string(v))
 		return asn_json_error(c, "%s: expected a hex string", type_name(td));
-	n = hex_decode(json_string_value(v), buf, sizeof(buf));
+	n = hex_decode(jv_string_value(v), buf, sizeof(buf));
 	if (n < 0)
 		return asn_json_error(c, "%s: bad hex string", type_name(td));
 	return set_bytes(c, td, os, buf, (size_t)n);
 }
 
-static int string_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const json_t *v,
+static int string_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const jv_t *v,
 			    OCTET_STRING_t *os)
 {
-	if (!json_is_string(v))
+	if (!jv_is_string(v))
 		return asn_json_error(c, "%s: expected a string", type_name(td));
-	return set_bytes(c, td, os, (const uint8_t *)json_string_value(v), json_string_length(v));
+	return set_bytes(c, td, os, (const uint8_t *)jv_string_value(v), jv_string_length(v));
 }
 
-static int integer_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const json_t *v,
+static int integer_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const jv_t *v,
 			     INTEGER_t *st)
 {
-	if (!json_is_integer(v))
+	if (!jv_is_integer(v))
 		return asn_json_error(c, "%s: expected an integer", type_name(td));
-	if (asn_long2INTEGER(st, (long)json_integer_value(v)))
+	if (asn_long2INTEGER(st, (long)jv_integer_value(v)))
 		return asn_json_error(c, "%s: out of memory", type_name(td));
 	return 0;
 }
 
 /* An ENUMERATED value from its identifier (or, for values a later release
  * added, its number). */
-static int enum_value_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const json_t *v,
+static int enum_value_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const jv_t *v,
 				long *out)
 {
 	const asn_INTEGER_specifics_t *s = td->specifics;
 	const char *name;
 	int i;
 
-	if (json_is_integer(v)) {
-		*out = (long)json_integer_value(v);
+	if (jv_is_integer(v)) {
+		*out = (long)jv_integer_value(v);
 		return 0;
 	}
-	if (!json_is_string(v))
+	if (!jv_is_string(v))
 		return asn_json_error(c, "%s: expected an identifier", type_name(td));
-	name = json_string_value(v);
+	name = jv_string_value(v);
 	for (i = 0; s && i < s->map_count; i++) {
 		const asn_INTEGER_enum_map_t *e = &s->value2enum[i];
 		if (strlen(name) == e->enum_len && !memcmp(name, e->enum_name, e->enum_len)) {
@@ -119,7 +119,7 @@ static int enum_value_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, c
 	return asn_json_error(c, "%s: unknown value \"%s\"", type_name(td), name);
 }
 
-static int enumerated_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const json_t *v,
+static int enumerated_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const jv_t *v,
 				INTEGER_t *st)
 {
 	long val;
@@ -131,30 +131,30 @@ static int enumerated_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, c
 	return 0;
 }
 
-static int bit_string_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const json_t *v,
+static int bit_string_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const jv_t *v,
 				BIT_STRING_t *st)
 {
 	uint8_t buf[MAX_VALUE_BYTES];
 	const char *s;
 	size_t n, i;
 
-	if (json_is_object(v)) {	/* {"hex":..., "unused":N}: the long form */
-		const json_t *h = json_object_get(v, "hex"), *u = json_object_get(v, "unused");
+	if (jv_is_object(v)) {	/* {"hex":..., "unused":N}: the long form */
+		const jv_t *h = jv_object_get(v, "hex"), *u = jv_object_get(v, "unused");
 		long len;
-		if (!json_is_string(h) || !json_is_integer(u) || json_integer_value(u) < 0 ||
-		    json_integer_value(u) > 7)
+		if (!jv_is_string(h) || !jv_is_integer(u) || jv_integer_value(u) < 0 ||
+		    jv_integer_value(u) > 7)
 			return asn_json_error(c, "%s: expected {\"hex\":..,\"unused\":0..7}", type_name(td));
-		len = hex_decode(json_string_value(h), buf, sizeof(buf));
-		if (len < 0 || (len == 0 && json_integer_value(u)))
+		len = hex_decode(jv_string_value(h), buf, sizeof(buf));
+		if (len < 0 || (len == 0 && jv_integer_value(u)))
 			return asn_json_error(c, "%s: bad hex string", type_name(td));
 		if (set_bytes(c, td, (OCTET_STRING_t *)st, buf, (size_t)len))
 			return -1;
-		st->bits_unused = (int)json_integer_value(u);
+		st->bits_unused = (int)jv_integer_value(u);
 		return 0;
 	}
-	if (!json_is_string(v))
+	if (!jv_is_string(v))
 		return asn_json_error(c, "%s: expected a string of 0 and 1", type_name(td));
-	s = json_string_value(v);
+	s = jv_string_value(v);
 	n = strlen(s);
 	if (n > 8 * sizeof(buf))
 		return asn_json_error(c, "%s: too long", type_name(td));
@@ -171,16 +171,16 @@ static int bit_string_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, c
 	return 0;
 }
 
-static int oid_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const json_t *v,
+static int oid_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const jv_t *v,
 			 OBJECT_IDENTIFIER_t *st)
 {
 	unsigned long arcs[32];
 	const char *s;
 	int n;
 
-	if (!json_is_string(v))
+	if (!jv_is_string(v))
 		return asn_json_error(c, "%s: expected a dotted OID", type_name(td));
-	s = json_string_value(v);
+	s = jv_string_value(v);
 	n = OBJECT_IDENTIFIER_parse_arcs(s, (ssize_t)strlen(s), (long *)arcs, 32, NULL);
 	if (n < 2 || n > 32 || arcs[0] > 2 || (arcs[0] < 2 && arcs[1] > 39))
 		return asn_json_error(c, "%s: bad OID \"%s\"", type_name(td), s);
@@ -189,7 +189,7 @@ static int oid_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const js
 	return 0;
 }
 
-static int any_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const json_t *v, ANY_t *any)
+static int any_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const jv_t *v, ANY_t *any)
 {
 	uint8_t buf[MAX_VALUE_BYTES];
 	long n;
@@ -199,10 +199,10 @@ static int any_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const js
 		if (rc)
 			return rc < 0 ? -1 : 0;
 	}
-	if (!json_is_string(v))
+	if (!jv_is_string(v))
 		return asn_json_error(c, "%s: an open type without a known type takes a hex string",
 				      c->member ? c->member->name : type_name(td));
-	n = hex_decode(json_string_value(v), buf, sizeof(buf));
+	n = hex_decode(jv_string_value(v), buf, sizeof(buf));
 	if (n <= 0)
 		return asn_json_error(c, "%s: bad hex string", c->member ? c->member->name : type_name(td));
 	return set_bytes(c, td, (OCTET_STRING_t *)any, buf, (size_t)n);
@@ -235,7 +235,7 @@ static int at(struct asn_json *c, const char *name, long index)
 }
 
 /* Allocate and fill a member kept by pointer. */
-static int new_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const json_t *v, void **pp)
+static int new_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const jv_t *v, void **pp)
 {
 	size_t sz = asn_struct_size(td);
 
@@ -247,7 +247,7 @@ static int new_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const js
 	return asn_from_json(c, td, v, *pp);
 }
 
-static int member_from_json(struct asn_json *c, asn_TYPE_member_t *m, const json_t *v, void *sptr)
+static int member_from_json(struct asn_json *c, asn_TYPE_member_t *m, const jv_t *v, void *sptr)
 {
 	char *p = (char *)sptr + m->memb_offset;
 
@@ -267,11 +267,11 @@ static bool is_annotation(const char *key)
  * whole TLVs whose tags no member of td has. They are written back after the
  * known members (asn_ext.c).
  */
-static int unknown_ext_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const json_t *v, void *sptr)
+static int unknown_ext_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const jv_t *v, void *sptr)
 {
 	const asn_SEQUENCE_specifics_t *s = td->specifics;
 	uint8_t buf[MAX_VALUE_BYTES];
-	long n = json_is_string(v) ? hex_decode(json_string_value(v), buf, sizeof(buf)) : -1;
+	long n = jv_is_string(v) ? hex_decode(jv_string_value(v), buf, sizeof(buf)) : -1;
 	size_t off = 0;
 	int i;
 
@@ -299,28 +299,30 @@ static int unknown_ext_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, 
 	return 0;
 }
 
-static int sequence_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const json_t *v, void *sptr)
+static int sequence_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const jv_t *v, void *sptr)
 {
 	asn_TYPE_descriptor_t *saved_parent = c->parent;
 	asn_TYPE_member_t *saved_member = c->member;
 	const char *key;
-	json_t *val;
+	jv_t *val;
+	size_t k;
 	int i, rc = 0;
 
-	if (!json_is_object(v))
+	if (!jv_is_object(v))
 		return asn_json_error(c, "%s: expected an object", type_name(td));
-	json_object_foreach((json_t *)v, key, val) {
+	jv_object_foreach(v, k, val) {
+		key = val->key;
 		for (i = 0; i < td->elements_count; i++)
 			if (!strcmp(td->elements[i].name, key))
 				break;
 		if (i == td->elements_count && !is_annotation(key))
 			return asn_json_error(c, "%s: unknown field \"%s\"", type_name(td), key);
 	}
-	if (rc == 0 && (val = json_object_get(v, ASN_JSON_UNKNOWN_EXT)))
+	if (rc == 0 && (val = jv_object_get(v, ASN_JSON_UNKNOWN_EXT)))
 		rc = unknown_ext_from_json(c, td, val, sptr);
 	for (i = 0; i < td->elements_count && rc == 0; i++) {
 		asn_TYPE_member_t *m = &td->elements[i];
-		const json_t *mv = json_object_get(v, m->name);
+		const jv_t *mv = jv_object_get(v, m->name);
 
 		c->parent = td;
 		c->member = m;
@@ -342,19 +344,18 @@ static int sequence_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, con
 	return rc;
 }
 
-static int choice_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const json_t *v, void *sptr)
+static int choice_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const jv_t *v, void *sptr)
 {
 	const asn_CHOICE_specifics_t *s = td->specifics;
-	void *it = json_object_iter((json_t *)v);
 	const char *key;
-	json_t *val;
+	jv_t *val;
 	int i, present;
 	char *pres;
 
-	if (!json_is_object(v) || json_object_size(v) != 1 || !it)
+	if (!jv_is_object(v) || jv_object_size(v) != 1)
 		return asn_json_error(c, "%s: expected an object with exactly one alternative", type_name(td));
-	key = json_object_iter_key(it);
-	val = json_object_iter_value(it);
+	val = v->u.items[0];
+	key = val->key;
 	for (i = 0; i < td->elements_count; i++)
 		if (!strcmp(td->elements[i].name, key))
 			break;
@@ -374,19 +375,19 @@ static int choice_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const
 	return 0;
 }
 
-static int sequence_of_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const json_t *v, void *sptr)
+static int sequence_of_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const jv_t *v, void *sptr)
 {
 	asn_TYPE_descriptor_t *et = td->elements[0].type;
 	asn_anonymous_set_ *list = _A_SET_FROM_VOID(sptr);
 	size_t i;
 
-	if (!json_is_array(v))
+	if (!jv_is_array(v))
 		return asn_json_error(c, "%s: expected an array", type_name(td));
-	if (asn_check_list_size(c, td, (int)json_array_size(v)))
+	if (asn_check_list_size(c, td, (int)jv_array_size(v)))
 		return -1;
-	for (i = 0; i < json_array_size(v); i++) {
+	for (i = 0; i < jv_array_size(v); i++) {
 		void *elem = NULL;
-		if (new_from_json(c, et, json_array_get(v, i), &elem)) {
+		if (new_from_json(c, et, jv_array_get(v, i), &elem)) {
 			ASN_STRUCT_FREE(*et, elem);
 			return at(c, NULL, (long)i);
 		}
@@ -398,7 +399,7 @@ static int sequence_of_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, 
 	return 0;
 }
 
-int asn_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const json_t *v, void *sptr)
+int asn_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const jv_t *v, void *sptr)
 {
 	int rc;
 
@@ -425,10 +426,10 @@ int asn_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const json_t *v
 		rc = enumerated_from_json(c, td, v, sptr);
 		break;
 	case ASN_K_NATIVE_INTEGER:
-		if (!json_is_integer(v))
+		if (!jv_is_integer(v))
 			rc = asn_json_error(c, "%s: expected an integer", type_name(td));
 		else {
-			*(long *)sptr = (long)json_integer_value(v);
+			*(long *)sptr = (long)jv_integer_value(v);
 			rc = 0;
 		}
 		break;
@@ -436,15 +437,15 @@ int asn_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const json_t *v
 		rc = enum_value_from_json(c, td, v, sptr);
 		break;
 	case ASN_K_BOOLEAN:
-		if (!json_is_boolean(v))
+		if (!jv_is_boolean(v))
 			rc = asn_json_error(c, "%s: expected true or false", type_name(td));
 		else {
-			*(BOOLEAN_t *)sptr = json_is_true(v);
+			*(BOOLEAN_t *)sptr = jv_is_true(v);
 			rc = 0;
 		}
 		break;
 	case ASN_K_NULL:
-		if (!json_is_null(v))
+		if (!jv_is_null(v))
 			rc = asn_json_error(c, "%s: expected null", type_name(td));
 		else
 			rc = 0;
@@ -484,7 +485,7 @@ static int append_cb(const void *buf, size_t size, void *key)
 	return 0;
 }
 
-int asn_json_to_any(struct asn_json *c, asn_TYPE_descriptor_t *td, const json_t *v, ANY_t *any)
+int asn_json_to_any(struct asn_json *c, asn_TYPE_descriptor_t *td, const jv_t *v, ANY_t *any)
 {
 	void *st = calloc(1, asn_struct_size(td) ? asn_struct_size(td) : 1);
 	size_t mark = asn_ext_mark();

@@ -536,3 +536,17 @@ jv_t *jv_new_object1(struct jv_doc *d, const char *key, jv_t *value)
 	o->u.items = NULL;
 	return jv_object_set(d, o, key, value) ? NULL : o;
 }
+
+void jv_object_del(jv_t *obj, const char *key)
+{
+	uint32_t i;
+
+	if (!jv_is_object(obj))
+		return;
+	for (i = 0; i < obj->n; i++)
+		if (!strcmp(obj->u.items[i]->key, key)) {
+			memmove(&obj->u.items[i], &obj->u.items[i + 1], sizeof(jv_t *) * (obj->n - i - 1));
+			obj->n--;
+			return;
+		}
+}

@@ -44,6 +44,8 @@ jv_t *jv_new_integer(struct jv_doc *d, long long v);
 jv_t *jv_new_object1(struct jv_doc *d, const char *key, jv_t *value);
 /* Add or replace a member; returns 0 or -1 (out of memory). */
 int jv_object_set(struct jv_doc *d, jv_t *obj, const char *key, jv_t *value);
+/* Remove a member if present. */
+void jv_object_del(jv_t *obj, const char *key);
 
 static inline bool jv_is_object(const jv_t *v) { return v && v->type == JV_OBJECT; }
 static inline bool jv_is_array(const jv_t *v) { return v && v->type == JV_ARRAY; }

@@ -37,6 +37,7 @@ struct tcap_state {
 	bool code_valid;
 	char note[200];			/* why a parameter stayed hex */
 	bool raw_param;			/* encode: the parameter is given as raw hex */
+	struct jv_doc *doc;		/* encode: the parsed input, completed in place */
 };
 
 static asn_TYPE_descriptor_t *find_type(const char *name)
@@ -314,9 +315,9 @@ int ss7_codec_decode(const uint8_t *ber, size_t len, const struct ss7_codec_opts
 
 /* --- encoding ------------------------------------------------------------ */
 
-static int parse_oid(const json_t *v, unsigned long *arcs, int max)
+static int parse_oid(const jv_t *v, unsigned long *arcs, int max)
 {
-	const char *s = json_string_value(v);
+	const char *s = jv_string_value(v);
 	int n;
 
 	if (!s)
@@ -327,19 +328,19 @@ static int parse_oid(const json_t *v, unsigned long *arcs, int max)
 
 /* Find the application context before building, so that the components
  * (which come after the dialogue portion) know their protocol version. */
-static void scan_context(struct tcap_state *st, const json_t *msg)
+static void scan_context(struct tcap_state *st, const jv_t *msg)
 {
 	static const char *const kinds[] = { "begin", "continue", "end", "unidirectional", "abort" };
 	static const char *const apdus[] = { "dialogueRequest", "dialogueResponse", "unidialoguePDU" };
 	size_t i, j;
 
 	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-		const json_t *body = json_object_get(msg, kinds[i]);
-		const json_t *dp = json_object_get(body, "dialoguePortion");
-		const json_t *pdu = json_object_get(json_object_get(dp, "encoding"), "single-ASN1-type");
+		const jv_t *body = jv_object_get(msg, kinds[i]);
+		const jv_t *dp = jv_object_get(body, "dialoguePortion");
+		const jv_t *pdu = jv_object_get(jv_object_get(dp, "encoding"), "single-ASN1-type");
 
 		for (j = 0; pdu && j < sizeof(apdus) / sizeof(apdus[0]); j++) {
-			const json_t *acn = json_object_get(json_object_get(pdu, apdus[j]), "application-context-name");
+			const jv_t *acn = jv_object_get(jv_object_get(pdu, apdus[j]), "application-context-name");
 			unsigned long arcs[16];
 			int n = parse_oid(acn, arcs, 16);
 			if (n > 0)
@@ -350,27 +351,27 @@ static void scan_context(struct tcap_state *st, const json_t *msg)
 
 /* Note the neighbours an open type depends on, before it is built. */
 static void before_member(struct asn_json *c, asn_TYPE_descriptor_t *parent,
-			  asn_TYPE_member_t *m, const json_t *obj)
+			  asn_TYPE_member_t *m, const jv_t *obj)
 {
 	struct tcap_state *st = c->user;
 
 	if (!strcmp(m->name, "encoding")) {
-		int n = parse_oid(json_object_get(obj, "direct-reference"), st->oid, 16);
+		int n = parse_oid(jv_object_get(obj, "direct-reference"), st->oid, 16);
 		st->oid_len = n > 0 ? n : 0;
 	} else if (!strcmp(m->name, "parameter")) {
-		const json_t *code = json_object_get(obj, is_parameter_of(parent, "ReturnError") ? "errorCode" : "opCode");
-		const json_t *local = json_object_get(code, "localValue");
-		st->code_valid = json_is_integer(local);
-		st->code = st->code_valid ? (long)json_integer_value(local) : -1;
+		const jv_t *code = jv_object_get(obj, is_parameter_of(parent, "ReturnError") ? "errorCode" : "opCode");
+		const jv_t *local = jv_object_get(code, "localValue");
+		st->code_valid = jv_is_integer(local);
+		st->code = st->code_valid ? (long)jv_integer_value(local) : -1;
 		/* the decoder flags a parameter it left as raw hex with "_error" */
-		st->raw_param = json_object_get(obj, "_error") != NULL;
+		st->raw_param = jv_object_get(obj, "_error") != NULL;
 	} else {
 		codec_before_member(c, parent, m, obj);
 	}
 }
 
 static int any_from_json(struct asn_json *c, asn_TYPE_descriptor_t *parent,
-			 asn_TYPE_member_t *m, const json_t *v, ANY_t *any)
+			 asn_TYPE_member_t *m, const jv_t *v, ANY_t *any)
 {
 	struct tcap_state *st = c->user;
 	asn_TYPE_descriptor_t *types[8];
@@ -380,7 +381,7 @@ static int any_from_json(struct asn_json *c, asn_TYPE_descriptor_t *parent,
 	int n = 0, i;
 
 	if (!strcmp(m->name, "single-ASN1-type")) {
-		if (json_is_string(v))
+		if (jv_is_string(v))
 			return 0;	/* hex: an unknown abstract syntax passed through */
 		asn_TYPE_descriptor_t *td = external_type(st);
 		if (!td)
@@ -392,7 +393,7 @@ static int any_from_json(struct asn_json *c, asn_TYPE_descriptor_t *parent,
 	/* a string is the raw parameter when the decoder left it so (flagged with
 	 * "_error") or nothing says its type; otherwise it is a value of the type
 	 * (an OCTET STRING or ENUMERATED parameter is a JSON string too) */
-	if (json_is_string(v) && (st->raw_param || !st->code_valid))
+	if (jv_is_string(v) && (st->raw_param || !st->code_valid))
 		return 0;
 	if (!st->code_valid)
 		return asn_json_error(c, "parameter: needs a local opCode/errorCode, or hex");
@@ -411,7 +412,7 @@ static int any_from_json(struct asn_json *c, asn_TYPE_descriptor_t *parent,
 		}
 	}
 	if (!n) {
-		if (json_is_string(v))
+		if (jv_is_string(v))
 			return 0;	/* no type known: raw hex */
 		return asn_json_error(c, "parameter: %s code %ld has no known parameter type (give hex)",
 				      proto_name(st), st->code);
@@ -443,52 +444,58 @@ static const struct asn_json_hooks encode_hooks = {
 };
 
 /* Friendly forms: "operation"/"error" names may stand in for the codes. */
-static int fill_codes(struct asn_json *c, json_t *comp)
+static int fill_codes(struct asn_json *c, jv_t *comp)
 {
 	struct tcap_state *st = c->user;
-	json_t *body, *name;
-	const char *key;
+	jv_t *body, *name;
 	const struct ss7_operation *op;
 	const struct ss7_error *e;
 
-	json_object_foreach(comp, key, body) {
-		json_t *target = body;
+	size_t i;
+
+	jv_object_foreach(comp, i, body) {
+		const char *key = body->key;
+		jv_t *target = body;
 		if (!strcmp(key, "returnResultLast") || !strcmp(key, "returnResultNotLast"))
-			target = json_object_get(body, "result");
-		if (!json_is_object(target))
+			target = jv_object_get(body, "result");
+		if (!jv_is_object(target))
 			continue;
-		if ((name = json_object_get(target, "operation")) && !json_object_get(target, "opCode")) {
+		if ((name = jv_object_get(target, "operation")) && !jv_object_get(target, "opCode")) {
 			const struct ss7_operation *tab = st->proto == SS7_PROTO_CAP ? cap_operations : map_operations;
-			for (op = tab; op->name && (!json_is_string(name) || strcmp(op->name, json_string_value(name))); op++)
+			for (op = tab; op->name && (!jv_is_string(name) || strcmp(op->name, jv_string_value(name))); op++)
 				;
 			if (!op->name)
 				return asn_json_error(c, "unknown %s operation \"%s\"", proto_name(st),
-						      json_is_string(name) ? json_string_value(name) : "?");
-			json_object_set_new(target, "opCode", json_pack("{s:i}", "localValue", op->opcode));
+						      jv_is_string(name) ? jv_string_value(name) : "?");
+			if (jv_object_set(st->doc, target, "opCode",
+					  jv_new_object1(st->doc, "localValue", jv_new_integer(st->doc, op->opcode))))
+				return asn_json_error(c, "out of memory");
 		}
-		if ((name = json_object_get(target, "error")) && !json_object_get(target, "errorCode")) {
+		if ((name = jv_object_get(target, "error")) && !jv_object_get(target, "errorCode")) {
 			const struct ss7_error *tab = st->proto == SS7_PROTO_CAP ? cap_errors : map_errors;
-			for (e = tab; e->name && (!json_is_string(name) || strcmp(e->name, json_string_value(name))); e++)
+			for (e = tab; e->name && (!jv_is_string(name) || strcmp(e->name, jv_string_value(name))); e++)
 				;
 			if (!e->name)
 				return asn_json_error(c, "unknown %s error \"%s\"", proto_name(st),
-						      json_is_string(name) ? json_string_value(name) : "?");
-			json_object_set_new(target, "errorCode", json_pack("{s:i}", "localValue", e->code));
+						      jv_is_string(name) ? jv_string_value(name) : "?");
+			if (jv_object_set(st->doc, target, "errorCode",
+					  jv_new_object1(st->doc, "localValue", jv_new_integer(st->doc, e->code))))
+				return asn_json_error(c, "out of memory");
 		}
 	}
 	return 0;
 }
 
-static int prepare(struct asn_json *c, json_t *msg)
+static int prepare(struct asn_json *c, jv_t *msg)
 {
-	const char *kind;
-	json_t *body;
+	jv_t *body;
+	size_t k;
 
-	json_object_foreach(msg, kind, body) {
-		json_t *comps = json_object_get(body, "components");
+	jv_object_foreach(msg, k, body) {
+		jv_t *comps = jv_object_get(body, "components");
 		size_t i;
-		for (i = 0; json_is_array(comps) && i < json_array_size(comps); i++)
-			if (json_is_object(json_array_get(comps, i)) && fill_codes(c, json_array_get(comps, i)))
+		for (i = 0; jv_is_array(comps) && i < jv_array_size(comps); i++)
+			if (jv_is_object(jv_array_get(comps, i)) && fill_codes(c, jv_array_get(comps, i)))
 				return -1;
 	}
 	return 0;
@@ -521,9 +528,11 @@ long ss7_codec_encode(const char *json, size_t json_len, const struct ss7_codec_
 	};
 	struct out_buf o = { .p = out, .cap = cap };
 	TCMessage_t *tc = NULL;
-	json_error_t jerr;
+	/* one reader arena per thread, reused: parsing allocates nothing once warm */
+	static __thread struct jv_doc doc;
+	char jerr[128];
 	size_t mark = asn_ext_mark();
-	json_t *root;
+	jv_t *root;
 	char why[128];
 	size_t whylen = sizeof(why);
 	asn_enc_rval_t er;
@@ -534,12 +543,13 @@ long ss7_codec_encode(const char *json, size_t json_len, const struct ss7_codec_
 		err[0] = '\0';
 	st.proto = st.opts->proto == SS7_CODEC_CAP ? SS7_PROTO_CAP : SS7_PROTO_MAP;
 	st.version = st.opts->version;
-	root = json_loadb(json, json_len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!root) {
-		asn_json_error(&c, "JSON line %d column %d: %s", jerr.line, jerr.column, jerr.text);
+	if (jv_parse(&doc, json, json_len, jerr, sizeof(jerr))) {
+		asn_json_error(&c, "JSON %s", jerr);
 		return -1;
 	}
-	if (!json_is_object(root)) {
+	root = doc.root;
+	st.doc = &doc;
+	if (!jv_is_object(root)) {
 		asn_json_error(&c, "a TCAP message is a JSON object");
 		goto out;
 	}
@@ -567,6 +577,5 @@ long ss7_codec_encode(const char *json, size_t json_len, const struct ss7_codec_
 out:
 	ASN_STRUCT_FREE(asn_DEF_TCMessage, tc);
 	asn_ext_release(mark);
-	json_decref(root);
 	return rc;
 }

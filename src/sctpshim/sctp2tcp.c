@@ -33,7 +33,8 @@ enum {
 	SEND_FINISH_MS = 2000,	/* how long a half-written message may wait for room */
 };
 
-/* What TCP cannot keep for us: the event subscription and the message being received. */
+/* What TCP cannot keep for us: the event subscription and the message being received.
+ * A socket is used by one thread at a time, as in Osmocom's single event loop. */
 struct assoc {
 	struct sctp_event_subscribe events;
 	bool dead;		/* protocol error: the association is gone */

@@ -337,9 +337,11 @@ def main():
             tshark = Proc('tshark', ['tshark', '-i', 'lo', '-f', 'tcp port %d' % STP_PORT,
                                      '-w', pcap, '-a', 'duration:50', '-q'], workdir,
                           stdin=False)
-            check('tshark captures on lo', wait_until(
-                lambda: 'Capturing on' in tshark.stderr() or tshark.p.poll() is not None, 10)
-                and tshark.p.poll() is None, tshark.stderr()[-300:])
+            if not check('tshark captures on lo', wait_until(
+                    lambda: 'Capturing on' in tshark.stderr() or tshark.p.poll() is not None, 10)
+                    and tshark.p.poll() is None, tshark.stderr()[-300:]):
+                tshark.stop()
+                tshark = None
 
         stp = start_stp(args, workdir, env)
         procs.append(stp)
