@@ -2,8 +2,8 @@
  * Unknown extensions: fields after a SEQUENCE's extension marker that our
  * ASN.1 does not define (a newer release, a vendor) are legal and must not be
  * lost. asn1c skips them silently, so the SEQUENCE decoder and encoder of every
- * extensible type are wrapped: decoding records the skipped TLVs per decoded
- * structure, encoding writes recorded TLVs back after the known members.
+ * extensible type are wrapped: decoding records each run of skipped TLVs with
+ * the member it stood before, encoding writes the runs back in those places.
  * The records live in a per-thread side table for the duration of one
  * conversion, keyed by structure address.
  */
@@ -18,11 +18,11 @@
 
 struct ext_entry {
 	const void *sptr;
-	const uint8_t *tlv;		/* all unknown TLVs of sptr, back to back */
-	size_t len;
-	bool owned;			/* tlv was allocated, not a view of the input */
+	struct asn_ext_run run;
+	bool owned;			/* run.tlv was allocated, not a view of the input */
 };
 
+/* Entries of one structure are added together, so they are contiguous. */
 static __thread struct {
 	struct ext_entry *v;
 	size_t n, cap;
@@ -39,12 +39,7 @@ void asn_ext_release(size_t mark)
 	while (tab.n > mark) {
 		struct ext_entry *e = &tab.v[--tab.n];
 		if (e->owned)
-			free((void *)e->tlv);
-	}
-	if (!tab.n) {
-		free(tab.v);
-		tab.v = NULL;
-		tab.cap = 0;
+			free((void *)e->run.tlv);
 	}
 }
 
@@ -53,7 +48,7 @@ void asn_ext_recording(bool on)
 	tab.active = on;
 }
 
-static int add(const void *sptr, const uint8_t *tlv, size_t len, bool owned)
+static int add(const void *sptr, const uint8_t *tlv, size_t len, int before, bool owned)
 {
 	if (tab.n == tab.cap) {
 		size_t cap = tab.cap ? tab.cap * 2 : 16;
@@ -63,65 +58,96 @@ static int add(const void *sptr, const uint8_t *tlv, size_t len, bool owned)
 		tab.v = nv;
 		tab.cap = cap;
 	}
-	tab.v[tab.n++] = (struct ext_entry){ .sptr = sptr, .tlv = tlv, .len = len, .owned = owned };
+	tab.v[tab.n++] = (struct ext_entry){
+		.sptr = sptr, .run = { .tlv = tlv, .len = len, .before = before }, .owned = owned,
+	};
 	return 0;
 }
 
-int asn_ext_find(const void *sptr, const uint8_t **tlv, size_t *len)
+const struct asn_ext_run *asn_ext_next(const void *sptr, size_t *cursor)
 {
-	size_t i;
+	size_t i = *cursor;
 
-	for (i = tab.n; i-- > 0;)
-		if (tab.v[i].sptr == sptr) {
-			*tlv = tab.v[i].tlv;
-			*len = tab.v[i].len;
-			return 1;
-		}
-	return 0;
+	if (i == 0) {		/* find the (last added) group of sptr */
+		for (i = tab.n; i > 0 && tab.v[i - 1].sptr != sptr; i--)
+			;
+		if (!i)
+			return NULL;
+		while (i > 1 && tab.v[i - 2].sptr == sptr)
+			i--;
+	} else if (i > tab.n || tab.v[i - 1].sptr != sptr) {
+		return NULL;
+	}
+	*cursor = i + 1;
+	return &tab.v[i - 1].run;
 }
 
-int asn_ext_set(const void *sptr, const uint8_t *tlv, size_t len)
+int asn_ext_add(const void *sptr, const uint8_t *tlv, size_t len, int before)
 {
 	uint8_t *copy = malloc(len ? len : 1);
 
 	if (!copy)
 		return -1;
 	memcpy(copy, tlv, len);
-	if (add(sptr, copy, len, true)) {
+	if (add(sptr, copy, len, before, true)) {
 		free(copy);
 		return -1;
 	}
 	return 0;
 }
 
-static bool known_tag(asn_TYPE_descriptor_t *td, ber_tlv_tag_t tag)
+/* The member a tag belongs to, or -1. */
+static int member_of_tag(asn_TYPE_descriptor_t *td, ber_tlv_tag_t tag)
 {
 	const asn_SEQUENCE_specifics_t *s = td->specifics;
 	int i;
 
 	for (i = 0; i < s->tag2el_count; i++)
 		if (s->tag2el[i].el_tag == tag)
-			return true;
-	return false;
+			return s->tag2el[i].el_no;
+	return -1;
 }
 
 /*
- * Walk the members' TLVs of a SEQUENCE that decoded fine and record those
- * whose tag no member has. asn1c accepted them, so they are well-formed and
- * lie after the extension marker. One run is recorded as a view of the input;
- * separate runs are joined into a copy.
+ * asn1c 0.9.28 assumes unknown extensions come last: once it skipped one, it
+ * never matches the optional members that follow, and drops them silently.
+ * Decode such a member here. Returns 0 if it is now decoded (or was already),
+ * -1 if it cannot be (then it is kept as an unknown extension, not lost).
+ */
+static int decode_skipped_member(asn_TYPE_descriptor_t *td, void *sptr, int el, const uint8_t *tlv, size_t len)
+{
+	asn_TYPE_member_t *m = &td->elements[el];
+	void **mp = (void **)((char *)sptr + m->memb_offset);
+	asn_codec_ctx_t cc = { .max_stack_size = 30000 };
+	asn_dec_rval_t rv;
+
+	if (!(m->flags & ATF_POINTER))
+		return 0;	/* inline members are mandatory: asn1c decoded it */
+	if (*mp)
+		return 0;	/* decoded; a duplicate would be an error asn1c caught */
+	rv = m->type->ber_decoder(&cc, m->type, mp, tlv, len, m->tag_mode);
+	if (rv.code == RC_OK && rv.consumed == len)
+		return 0;
+	ASN_STRUCT_FREE(*m->type, *mp);
+	*mp = NULL;
+	return -1;
+}
+
+/*
+ * Walk the members' TLVs of a SEQUENCE that decoded fine: decode the known
+ * members asn1c skipped, and record each run of TLVs whose tag no member has,
+ * with the member that follows it. asn1c accepted them, so they are
+ * well-formed and lie after the extension marker.
  */
 #define MAX_RUNS 16
 static void record_unknown(asn_TYPE_descriptor_t *td, const void *sptr, const uint8_t *buf, size_t size,
 			   int tag_mode)
 {
-	struct { const uint8_t *p; size_t n; } runs[MAX_RUNS];
-	int nruns = 0, i;
-	size_t total = 0;
+	struct asn_ext_run runs[MAX_RUNS];
+	int nruns = 0, i, el;
 	ber_tlv_len_t clen;
 	asn_dec_rval_t rv = ber_check_tags(NULL, td, NULL, buf, size, tag_mode, 1, &clen, NULL);
 	const uint8_t *p, *end;
-	uint8_t *joined;
 
 	if (rv.code != RC_OK)
 		return;
@@ -138,27 +164,24 @@ static void record_unknown(asn_TYPE_descriptor_t *td, const void *sptr, const ui
 		skip = ber_skip_length(NULL, BER_TLV_CONSTRUCTED(p), p + tl, (size_t)(end - p - tl));
 		if (skip <= 0)
 			return;
-		if (!known_tag(td, tag)) {
-			if (nruns && runs[nruns - 1].p + runs[nruns - 1].n == p)
-				runs[nruns - 1].n += (size_t)(tl + skip);
-			else if (nruns < MAX_RUNS)
-				runs[nruns++] = (typeof(runs[0])){ p, (size_t)(tl + skip) };
-			else
-				return;
-			total += (size_t)(tl + skip);
+		el = member_of_tag(td, tag);
+		if (el >= 0 && decode_skipped_member(td, (void *)sptr, el, p, (size_t)(tl + skip)) == 0) {
+			for (i = 0; i < nruns; i++)
+				if (runs[i].before < 0)
+					runs[i].before = el;
+		} else if (nruns && runs[nruns - 1].before < 0 && runs[nruns - 1].tlv + runs[nruns - 1].len == p) {
+			runs[nruns - 1].len += (size_t)(tl + skip);
+		} else if (nruns < MAX_RUNS) {
+			runs[nruns++] = (struct asn_ext_run){ .tlv = p, .len = (size_t)(tl + skip), .before = -1 };
+		} else {
+			return;
 		}
 		p += tl + skip;
 	}
-	if (nruns == 1)
-		add(sptr, runs[0].p, runs[0].n, false);
-	else if (nruns > 1 && (joined = malloc(total))) {
-		for (total = 0, i = 0; i < nruns; i++) {
-			memcpy(joined + total, runs[i].p, runs[i].n);
-			total += runs[i].n;
-		}
-		if (add(sptr, joined, total, true))
-			free(joined);
-	}
+	if (!tab.active)
+		return;		/* a decode outside a conversion: nobody reads the records */
+	for (i = 0; i < nruns; i++)
+		add(sptr, runs[i].tlv, runs[i].len, runs[i].before < 0 ? td->elements_count : runs[i].before, false);
 }
 
 static asn_dec_rval_t ext_decode_ber(asn_codec_ctx_t *cc, asn_TYPE_descriptor_t *td, void **sptr,
@@ -166,7 +189,7 @@ static asn_dec_rval_t ext_decode_ber(asn_codec_ctx_t *cc, asn_TYPE_descriptor_t 
 {
 	asn_dec_rval_t rv = SEQUENCE_decode_ber(cc, td, sptr, buf, size, tag_mode);
 
-	if (rv.code == RC_OK && tab.active && *sptr)
+	if (rv.code == RC_OK && *sptr)
 		record_unknown(td, *sptr, buf, rv.consumed, tag_mode);
 	return rv;
 }
@@ -178,54 +201,69 @@ static void *member_value(void *sptr, asn_TYPE_member_t *m)
 	return (m->flags & ATF_POINTER) ? *(void **)p : p;
 }
 
-/* asn1c's SEQUENCE_encode_der, plus the recorded TLVs after the members. */
+/* Write the runs recorded before member "at" (elements_count: the end). */
+static ssize_t write_runs(const void *sptr, int at, asn_app_consume_bytes_f *cb, void *app_key)
+{
+	const struct asn_ext_run *r;
+	size_t cursor = 0;
+	ssize_t n = 0;
+
+	while ((r = asn_ext_next(sptr, &cursor)))
+		if (r->before == at) {
+			if (cb && cb(r->tlv, r->len, app_key) < 0)
+				return -1;
+			n += (ssize_t)r->len;
+		}
+	return n;
+}
+
+/* asn1c's SEQUENCE_encode_der, with the recorded runs in their places. */
 static asn_enc_rval_t ext_encode_der(asn_TYPE_descriptor_t *td, void *sptr, int tag_mode, ber_tlv_tag_t tag,
 				     asn_app_consume_bytes_f *cb, void *app_key)
 {
 	asn_enc_rval_t er = { -1, td, sptr };
-	const uint8_t *extra;
-	size_t extra_len, size = 0;
-	ssize_t hdr;
-	int i;
+	size_t cursor = 0, size = 0;
+	ssize_t hdr, n;
+	int i, pass;
 
-	if (!asn_ext_find(sptr, &extra, &extra_len))
+	if (!asn_ext_next(sptr, &cursor))
 		return SEQUENCE_encode_der(td, sptr, tag_mode, tag, cb, app_key);
-	for (i = 0; i < td->elements_count; i++) {
-		asn_TYPE_member_t *m = &td->elements[i];
-		void *mp = member_value(sptr, m);
-		asn_enc_rval_t r;
-
-		if (!mp) {
-			if (m->optional)
-				continue;
-			return er;
+	/* pass 0 sizes the contents, pass 1 writes them after the header */
+	for (pass = 0; pass < (cb ? 2 : 1); pass++) {
+		if (pass == 1) {
+			hdr = der_write_tags(td, size, tag_mode, 1, tag, cb, app_key);
+			if (hdr < 0)
+				return er;
+			er.encoded = (ssize_t)size + hdr;
 		}
-		r = m->type->der_encoder(m->type, mp, m->tag_mode, m->tag, NULL, NULL);
-		if (r.encoded < 0)
-			return r;
-		size += (size_t)r.encoded;
-	}
-	size += extra_len;
-	hdr = der_write_tags(td, size, tag_mode, 1, tag, cb, app_key);
-	if (hdr < 0)
-		return er;
-	er.encoded = (ssize_t)size + hdr;
-	if (!cb)
-		return er;
-	for (i = 0; i < td->elements_count; i++) {
-		asn_TYPE_member_t *m = &td->elements[i];
-		void *mp = member_value(sptr, m);
-		asn_enc_rval_t r;
+		for (i = 0; i <= td->elements_count; i++) {
+			asn_TYPE_member_t *m = &td->elements[i];
+			void *mp;
+			asn_enc_rval_t r;
 
-		if (!mp)
-			continue;
-		r = m->type->der_encoder(m->type, mp, m->tag_mode, m->tag, cb, app_key);
-		if (r.encoded < 0)
-			return r;
+			n = write_runs(sptr, i, pass ? cb : NULL, app_key);
+			if (n < 0)
+				return er;
+			size += pass ? 0 : (size_t)n;
+			if (i == td->elements_count)
+				break;
+			mp = member_value(sptr, m);
+			if (!mp) {
+				if (m->optional)
+					continue;
+				return er;
+			}
+			r = m->type->der_encoder(m->type, mp, m->tag_mode, m->tag, pass ? cb : NULL, app_key);
+			if (r.encoded < 0)
+				return r;
+			size += pass ? 0 : (size_t)r.encoded;
+		}
 	}
-	if (cb(extra, extra_len, app_key) < 0) {
-		er.encoded = -1;
-		return er;
+	if (!cb) {
+		hdr = der_write_tags(td, size, tag_mode, 1, tag, NULL, NULL);
+		if (hdr < 0)
+			return er;
+		er.encoded = (ssize_t)size + hdr;
 	}
 	return er;
 }

@@ -257,12 +257,40 @@ static int oid_to_json(struct asn_json *c, const OBJECT_IDENTIFIER_t *st)
 	return 0;
 }
 
+/*
+ * Extension fields our ASN.1 does not know: one hex string of TLVs when they
+ * all came after the known members (the usual case), else a list of runs,
+ * each with the member it stood before: [{"before":"imsi","hex":...}, ...].
+ */
+static void unknown_ext_to_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const void *sptr)
+{
+	const struct asn_ext_run *r, *first;
+	size_t cursor = 0;
+
+	first = asn_ext_next(sptr, &cursor);
+	if (!first)
+		return;
+	jw_key(c->w, ASN_JSON_UNKNOWN_EXT);
+	r = asn_ext_next(sptr, &cursor);
+	if (!r && first->before == td->elements_count) {
+		jw_hex(c->w, first->tlv, first->len);
+		return;
+	}
+	jw_arr_begin(c->w);
+	for (cursor = 0; (r = asn_ext_next(sptr, &cursor));) {
+		jw_obj_begin(c->w);
+		if (r->before >= 0 && r->before < td->elements_count)
+			jw_kstr(c->w, "before", td->elements[r->before].name);
+		jw_khex(c->w, "hex", r->tlv, r->len);
+		jw_obj_end(c->w);
+	}
+	jw_arr_end(c->w);
+}
+
 static int sequence_to_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const void *sptr)
 {
 	asn_TYPE_descriptor_t *saved_parent = c->parent;
 	asn_TYPE_member_t *saved_member = c->member;
-	const uint8_t *ext;
-	size_t ext_len;
 	int i, rc = 0;
 
 	jw_obj_begin(c->w);
@@ -279,8 +307,7 @@ static int sequence_to_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const
 		if (rc == 0 && c->hooks && c->hooks->after_member)
 			c->hooks->after_member(c, td, m, mp);
 	}
-	if (asn_ext_find(sptr, &ext, &ext_len))
-		jw_khex(c->w, ASN_JSON_UNKNOWN_EXT, ext, ext_len);
+	unknown_ext_to_json(c, td, sptr);
 	jw_obj_end(c->w);
 	c->parent = saved_parent;
 	c->member = saved_member;

@@ -104,13 +104,20 @@ int asn_json_to_any(struct asn_json *c, asn_TYPE_descriptor_t *td, const jv_t *v
  * describes, kept per structure in a per-thread side table. Entries added
  * after asn_ext_mark() are dropped by asn_ext_release(mark).
  */
+struct asn_ext_run {
+	const uint8_t *tlv;		/* whole TLVs, back to back */
+	size_t len;
+	int before;			/* the member index it precedes; elements_count: the end */
+};
 void asn_ext_install(asn_TYPE_descriptor_t *td);
 bool asn_ext_extensible(asn_TYPE_descriptor_t *td);
 void asn_ext_recording(bool on);
 size_t asn_ext_mark(void);
 void asn_ext_release(size_t mark);
-int asn_ext_find(const void *sptr, const uint8_t **tlv, size_t *len);
-int asn_ext_set(const void *sptr, const uint8_t *tlv, size_t len);
+/* Iterate the runs of sptr: start with *cursor = 0; NULL at the end. */
+const struct asn_ext_run *asn_ext_next(const void *sptr, size_t *cursor);
+/* Record a run (copied) for sptr; all runs of one structure must be added together. */
+int asn_ext_add(const void *sptr, const uint8_t *tlv, size_t len, int before);
 
 /*
  * Value hooks for telecom types (codec_hooks.c). codec_value_to_json returns 1

@@ -262,30 +262,20 @@ static bool is_annotation(const char *key)
 	return !strcmp(key, "operation") || !strcmp(key, "error") || key[0] == '_';
 }
 
-/*
- * Extension fields our ASN.1 does not know, as the decoder kept them: a run of
- * whole TLVs whose tags no member of td has. They are written back after the
- * known members (asn_ext.c).
- */
-static int unknown_ext_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const jv_t *v, void *sptr)
+/* Check that buf holds whole TLVs whose tags no member of td has. */
+static int check_unknown_tlvs(struct asn_json *c, asn_TYPE_descriptor_t *td, const uint8_t *buf, size_t n)
 {
 	const asn_SEQUENCE_specifics_t *s = td->specifics;
-	uint8_t buf[MAX_VALUE_BYTES];
-	long n = jv_is_string(v) ? hex_decode(jv_string_value(v), buf, sizeof(buf)) : -1;
 	size_t off = 0;
 	int i;
 
-	if (!asn_ext_extensible(td))
-		return asn_json_error(c, "%s: not extensible, has no %s", type_name(td), ASN_JSON_UNKNOWN_EXT);
-	if (n <= 0)
-		return asn_json_error(c, "%s.%s: expected hex TLVs", type_name(td), ASN_JSON_UNKNOWN_EXT);
-	while (off < (size_t)n) {
+	while (off < n) {
 		ber_tlv_tag_t tag;
-		ssize_t tl = ber_fetch_tag(buf + off, (size_t)n - off, &tag), skip;
+		ssize_t tl = ber_fetch_tag(buf + off, n - off, &tag), skip;
 
 		if (tl <= 0)
 			return asn_json_error(c, "%s.%s: bad tag", type_name(td), ASN_JSON_UNKNOWN_EXT);
-		skip = ber_skip_length(NULL, BER_TLV_CONSTRUCTED(buf + off), buf + off + tl, (size_t)n - off - (size_t)tl);
+		skip = ber_skip_length(NULL, BER_TLV_CONSTRUCTED(buf + off), buf + off + tl, n - off - (size_t)tl);
 		if (skip <= 0)
 			return asn_json_error(c, "%s.%s: bad length", type_name(td), ASN_JSON_UNKNOWN_EXT);
 		for (i = 0; i < s->tag2el_count; i++)
@@ -294,8 +284,53 @@ static int unknown_ext_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, 
 						      ASN_JSON_UNKNOWN_EXT);
 		off += (size_t)(tl + skip);
 	}
-	if (asn_ext_set(sptr, buf, (size_t)n))
+	return 0;
+}
+
+/* One run: hex TLVs, placed before the named member or at the end. */
+static int unknown_run_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const jv_t *hex,
+				 const jv_t *before, void *sptr)
+{
+	uint8_t buf[MAX_VALUE_BYTES];
+	long n = jv_is_string(hex) ? hex_decode(jv_string_value(hex), buf, sizeof(buf)) : -1;
+	int at = td->elements_count;
+
+	if (n <= 0)
+		return asn_json_error(c, "%s.%s: expected hex TLVs", type_name(td), ASN_JSON_UNKNOWN_EXT);
+	if (before) {
+		for (at = 0; at < td->elements_count; at++)
+			if (jv_is_string(before) && !strcmp(td->elements[at].name, jv_string_value(before)))
+				break;
+		if (at == td->elements_count)
+			return asn_json_error(c, "%s.%s: \"before\" names no member", type_name(td),
+					      ASN_JSON_UNKNOWN_EXT);
+	}
+	if (check_unknown_tlvs(c, td, buf, (size_t)n))
+		return -1;
+	if (asn_ext_add(sptr, buf, (size_t)n, at))
 		return asn_json_error(c, "%s: out of memory", type_name(td));
+	return 0;
+}
+
+/*
+ * Extension fields our ASN.1 does not know, as the decoder kept them (a hex
+ * string, or runs with their places); written back by asn_ext.c.
+ */
+static int unknown_ext_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const jv_t *v, void *sptr)
+{
+	size_t i;
+
+	if (!asn_ext_extensible(td))
+		return asn_json_error(c, "%s: not extensible, has no %s", type_name(td), ASN_JSON_UNKNOWN_EXT);
+	if (jv_is_string(v))
+		return unknown_run_from_json(c, td, v, NULL, sptr);
+	if (!jv_is_array(v))
+		return asn_json_error(c, "%s.%s: expected hex or a list of runs", type_name(td), ASN_JSON_UNKNOWN_EXT);
+	for (i = 0; i < jv_array_size(v); i++) {
+		const jv_t *r = jv_array_get(v, i);
+		if (unknown_run_from_json(c, td, jv_object_get(r, "hex"), jv_object_get(r, "before"), sptr))
+			return -1;
+	}
 	return 0;
 }
 
