@@ -26,6 +26,7 @@
 #include <asn_SET_OF.h>
 
 #include "asn_json.h"
+#include "ptrmap.h"
 
 #define ASN_JSON_MAX_DEPTH 48
 
@@ -66,6 +67,35 @@ static bool first_visit(asn_TYPE_descriptor_t *td)
 	return false;	/* full: more types than any schema of ours has */
 }
 
+static const char *const role_names[MR_COUNT] = {
+	[MR_DIRECT_REFERENCE] = "direct-reference",
+	[MR_ENCODING] = "encoding",
+	[MR_SINGLE_ASN1_TYPE] = "single-ASN1-type",
+	[MR_ACN] = "application-context-name",
+	[MR_OPCODE] = "opCode",
+	[MR_ERRORCODE] = "errorCode",
+	[MR_PARAMETER] = "parameter",
+	[MR_SM_RP_DA] = "sm-RP-DA",
+	[MR_SM_RP_UI] = "sm-RP-UI",
+	[MR_USSD_STRING] = "ussd-String",
+};
+static struct ptrmap member_roles;
+
+int asn_member_role(const asn_TYPE_member_t *m)
+{
+	return ptrmap_get(&member_roles, m);
+}
+
+static void index_members(asn_TYPE_descriptor_t *td)
+{
+	int i, r;
+
+	for (i = 0; i < td->elements_count; i++)
+		for (r = 1; r < MR_COUNT; r++)
+			if (td->elements[i].name && !strcmp(td->elements[i].name, role_names[r]))
+				ptrmap_put(&member_roles, &td->elements[i], r);
+}
+
 void asn_json_prime(asn_TYPE_descriptor_t *td)
 {
 	int i;
@@ -80,6 +110,7 @@ void asn_json_prime(asn_TYPE_descriptor_t *td)
 	own_check = td->check_constraints;
 	td->free_struct(td, NULL, 0);
 	td->check_constraints = own_check;
+	index_members(td);
 	for (i = 0; i < td->elements_count; i++)
 		asn_json_prime(td->elements[i].type);
 	asn_ext_install(td);
@@ -244,15 +275,24 @@ static int bit_string_to_json(struct asn_json *c, const BIT_STRING_t *st)
 static int oid_to_json(struct asn_json *c, const OBJECT_IDENTIFIER_t *st)
 {
 	unsigned long arcs[32];
-	char tmp[32 * 21];
-	int n, i;
+	char tmp[32 * 21], digits[24];
+	int n, i, d;
 	size_t len = 0;
 
 	n = OBJECT_IDENTIFIER_get_arcs(st, arcs, sizeof(arcs[0]), 32);
 	if (n < 1 || n > 32)
 		return asn_json_error(c, "malformed OBJECT IDENTIFIER");
-	for (i = 0; i < n; i++)
-		len += (size_t)snprintf(tmp + len, sizeof(tmp) - len, i ? ".%lu" : "%lu", arcs[i]);
+	for (i = 0; i < n; i++) {
+		unsigned long a = arcs[i];
+		if (i)
+			tmp[len++] = '.';
+		d = 0;
+		do
+			digits[d++] = (char)('0' + a % 10);
+		while ((a /= 10));
+		while (d)
+			tmp[len++] = digits[--d];
+	}
 	jw_strn(c->w, tmp, len);
 	return 0;
 }

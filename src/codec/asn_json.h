@@ -73,6 +73,26 @@ struct asn_json {
 	asn_TYPE_member_t *member;	/* and that member */
 };
 
+/*
+ * Members the hooks act on, found once at start-up by name so that the
+ * per-message path compares pointers, not strings (asn_member_role()).
+ */
+enum member_role {
+	MR_NONE = 0,
+	MR_DIRECT_REFERENCE,		/* EXTERNAL.direct-reference */
+	MR_ENCODING,			/* EXTERNAL.encoding */
+	MR_SINGLE_ASN1_TYPE,		/* EXTERNAL.encoding.single-ASN1-type */
+	MR_ACN,				/* AARQ/AARE/AUDT.application-context-name */
+	MR_OPCODE,			/* Invoke/ReturnResult.opCode */
+	MR_ERRORCODE,			/* ReturnError.errorCode */
+	MR_PARAMETER,			/* the component's open type */
+	MR_SM_RP_DA,
+	MR_SM_RP_UI,
+	MR_USSD_STRING,
+	MR_COUNT
+};
+int asn_member_role(const asn_TYPE_member_t *m);
+
 /* Resolve inherited descriptors (asn1c 0.9.28 fills derived types lazily);
  * must run once before either direction. */
 void asn_json_prime(asn_TYPE_descriptor_t *td);

@@ -11,6 +11,7 @@
 
 #include "asn_json.h"
 #include "gsm_values.h"
+#include "ptrmap.h"
 
 extern asn_TYPE_descriptor_t *asn_pdu_collection[];
 
@@ -103,12 +104,7 @@ static const struct {
 	{ NULL, "sm-RP-UI", V_SMS_TPDU, -1 },	/* forwardSM v1/v2: either way */
 };
 
-#define MAX_VALUE_TYPES 64
-static struct {
-	asn_TYPE_descriptor_t *td;
-	enum value_kind kind;
-} by_td[MAX_VALUE_TYPES];
-static int n_by_td;
+static struct ptrmap by_td;	/* descriptor -> enum value_kind */
 
 void codec_hooks_init(void)
 {
@@ -117,10 +113,8 @@ void codec_hooks_init(void)
 
 	for (tdp = asn_pdu_collection; *tdp; tdp++) {
 		for (i = 0; i < sizeof(value_types) / sizeof(value_types[0]); i++)
-			if (!strcmp((*tdp)->name, value_types[i].type) && n_by_td < MAX_VALUE_TYPES) {
-				by_td[n_by_td].td = *tdp;
-				by_td[n_by_td++].kind = value_types[i].kind;
-			}
+			if (!strcmp((*tdp)->name, value_types[i].type))
+				ptrmap_put(&by_td, *tdp, value_types[i].kind);
 		for (i = 0; i < N_CONTAINED; i++) {
 			if (!strcmp((*tdp)->name, contained_types[i].container))
 				contained_td[i].container = *tdp;
@@ -129,11 +123,8 @@ void codec_hooks_init(void)
 		}
 	}
 	for (i = 0; i < N_CONTAINED; i++)
-		if (contained_td[i].container && contained_td[i].contained && n_by_td < MAX_VALUE_TYPES &&
-		    (i == 0 || contained_td[i].container != contained_td[i - 1].container)) {
-			by_td[n_by_td].td = contained_td[i].container;
-			by_td[n_by_td++].kind = V_CONTAINED;
-		}
+		if (contained_td[i].container && contained_td[i].contained)
+			ptrmap_put(&by_td, contained_td[i].container, V_CONTAINED);
 }
 
 /* The next contained type to try for container td, after row *i. */
@@ -203,13 +194,12 @@ static int contained_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, co
 
 static enum value_kind kind_of(const struct asn_json *c, asn_TYPE_descriptor_t *td, int *sms_dir)
 {
+	enum value_kind k = ptrmap_get(&by_td, td);
 	size_t i;
-	int k;
 
-	for (k = 0; k < n_by_td; k++)
-		if (by_td[k].td == td)
-			return by_td[k].kind;
-	if (!c->member)
+	if (k != V_NONE)
+		return k;
+	if (!c->member || asn_member_role(c->member) != MR_SM_RP_UI)
 		return V_NONE;
 	for (i = 0; i < sizeof(value_members) / sizeof(value_members[0]); i++) {
 		if (strcmp(c->member->name, value_members[i].member))
@@ -365,7 +355,7 @@ static int parse_hex_octet(const char *s)
 void codec_after_member(struct asn_json *c, asn_TYPE_descriptor_t *parent,
 			asn_TYPE_member_t *m, const void *mptr)
 {
-	if (!strcmp(m->name, "sm-RP-DA")) {
+	if (asn_member_role(m) == MR_SM_RP_DA) {
 		/* forwardSM v1/v2 serves both directions: an SC address as
 		 * destination means mobile-originated */
 		int alt = asn_choice_present(m->type, mptr);
@@ -378,10 +368,12 @@ void codec_after_member(struct asn_json *c, asn_TYPE_descriptor_t *parent,
 void codec_before_member(struct asn_json *c, asn_TYPE_descriptor_t *parent,
 			 asn_TYPE_member_t *m, const jv_t *obj)
 {
-	if (!strcmp(m->name, "ussd-String")) {
+	int role = asn_member_role(m);
+
+	if (role == MR_USSD_STRING) {
 		const jv_t *dcs = jv_object_get(obj, "ussd-DataCodingScheme");
 		c->ussd_dcs = jv_is_string(dcs) ? parse_hex_octet(jv_string_value(dcs)) : -1;
-	} else if (!strcmp(m->name, "sm-RP-UI")) {
+	} else if (role == MR_SM_RP_UI) {
 		const jv_t *da = jv_object_get(obj, "sm-RP-DA");
 		c->sms_dir = jv_is_object(da) && jv_object_get(da, "serviceCentreAddressDA")
 			? SMS_MS_TO_SC : SMS_SC_TO_MS;

@@ -161,22 +161,32 @@ void jw_str(struct jw *w, const char *s)
 	jw_strn(w, s, strlen(s));
 }
 
+/* Decimal digits of v, written backwards from end; returns the start. */
+static char *utoa_rev(unsigned long long v, char *end)
+{
+	do
+		*--end = (char)('0' + v % 10);
+	while ((v /= 10));
+	return end;
+}
+
 void jw_int(struct jw *w, long long v)
 {
-	char tmp[24];
-	int n = snprintf(tmp, sizeof(tmp), "%lld", v);
+	char tmp[24], *p;
 
+	p = utoa_rev(v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v, tmp + sizeof(tmp));
+	if (v < 0)
+		*--p = '-';
 	sep(w);
-	put(w, tmp, (size_t)n);
+	put(w, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
 void jw_uint(struct jw *w, unsigned long long v)
 {
-	char tmp[24];
-	int n = snprintf(tmp, sizeof(tmp), "%llu", v);
+	char tmp[24], *p = utoa_rev(v, tmp + sizeof(tmp));
 
 	sep(w);
-	put(w, tmp, (size_t)n);
+	put(w, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
 void jw_bool(struct jw *w, bool v)

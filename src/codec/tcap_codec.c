@@ -188,7 +188,9 @@ static int any_to_json(struct asn_json *c, asn_TYPE_descriptor_t *parent,
 	asn_TYPE_descriptor_t *types[8];
 	int n = 0;
 
-	if (!strcmp(m->name, "single-ASN1-type")) {
+	int role = asn_member_role(m);
+
+	if (role == MR_SINGLE_ASN1_TYPE) {
 		asn_TYPE_descriptor_t *td = external_type(st);
 		if (!td) {
 			snprintf(st->note, sizeof(st->note), "unknown abstract syntax in EXTERNAL");
@@ -197,7 +199,7 @@ static int any_to_json(struct asn_json *c, asn_TYPE_descriptor_t *parent,
 		/* the [0] EXPLICIT wrapper is gone: any holds the PDU's own TLV */
 		return asn_ber_to_json(c, td, any->buf, (size_t)any->size) == 0 ? 1 : -1;
 	}
-	if (strcmp(m->name, "parameter") || !st->code_valid)
+	if (role != MR_PARAMETER || !st->code_valid)
 		return 0;
 	if (is_parameter_of(parent, "ReturnError")) {
 		const struct ss7_error *e = NULL;
@@ -247,17 +249,21 @@ static void after_member(struct asn_json *c, asn_TYPE_descriptor_t *parent,
 			 asn_TYPE_member_t *m, const void *mptr)
 {
 	struct tcap_state *st = c->user;
+	unsigned long arcs[16];
+	int n;
 
-	if (!strcmp(m->name, "direct-reference")) {
-		int n = OBJECT_IDENTIFIER_get_arcs(mptr, st->oid, sizeof(st->oid[0]), 16);
+	switch (asn_member_role(m)) {
+	case MR_DIRECT_REFERENCE:
+		n = OBJECT_IDENTIFIER_get_arcs(mptr, st->oid, sizeof(st->oid[0]), 16);
 		st->oid_len = n > 0 && n <= 16 ? n : 0;
-	} else if (!strcmp(m->name, "application-context-name")) {
-		unsigned long arcs[16];
-		int n = OBJECT_IDENTIFIER_get_arcs(mptr, arcs, sizeof(arcs[0]), 16);
+		break;
+	case MR_ACN:
+		n = OBJECT_IDENTIFIER_get_arcs(mptr, arcs, sizeof(arcs[0]), 16);
 		if (n > 0 && n <= 16)
 			set_context(st, arcs, n, st->opts);
 		c->version = st->version;
-	} else if (!strcmp(m->name, "opCode")) {
+		break;
+	case MR_OPCODE: {
 		const struct ss7_operation *op;
 		st->code = code_of(m, mptr, &st->code_valid);
 		st->note[0] = '\0';
@@ -266,7 +272,9 @@ static void after_member(struct asn_json *c, asn_TYPE_descriptor_t *parent,
 			jw_kstr(c->w, "operation", op->name);
 		else
 			annotate_unknown(c, "operation");
-	} else if (!strcmp(m->name, "errorCode")) {
+		break;
+	}
+	case MR_ERRORCODE: {
 		const struct ss7_error *e;
 		st->code = code_of(m, mptr, &st->code_valid);
 		st->note[0] = '\0';
@@ -275,12 +283,16 @@ static void after_member(struct asn_json *c, asn_TYPE_descriptor_t *parent,
 			jw_kstr(c->w, "error", e->name);
 		else
 			annotate_unknown(c, "error");
-	} else if (!strcmp(m->name, "parameter") || !strcmp(m->name, "encoding")) {
+		break;
+	}
+	case MR_PARAMETER:
+	case MR_ENCODING:
 		/* the open type just written stayed hex: say why */
 		if (st->note[0])
 			jw_kstr(c->w, "_error", st->note);
 		st->note[0] = '\0';
-	} else {
+		break;
+	default:
 		codec_after_member(c, parent, m, mptr);
 	}
 }
@@ -354,11 +366,12 @@ static void before_member(struct asn_json *c, asn_TYPE_descriptor_t *parent,
 			  asn_TYPE_member_t *m, const jv_t *obj)
 {
 	struct tcap_state *st = c->user;
+	int role = asn_member_role(m);
 
-	if (!strcmp(m->name, "encoding")) {
+	if (role == MR_ENCODING) {
 		int n = parse_oid(jv_object_get(obj, "direct-reference"), st->oid, 16);
 		st->oid_len = n > 0 ? n : 0;
-	} else if (!strcmp(m->name, "parameter")) {
+	} else if (role == MR_PARAMETER) {
 		const jv_t *code = jv_object_get(obj, is_parameter_of(parent, "ReturnError") ? "errorCode" : "opCode");
 		const jv_t *local = jv_object_get(code, "localValue");
 		st->code_valid = jv_is_integer(local);
@@ -378,9 +391,9 @@ static int any_from_json(struct asn_json *c, asn_TYPE_descriptor_t *parent,
 	char *saved_err = c->err;
 	size_t saved_errsz = c->errsz;
 	char why[200] = "";
-	int n = 0, i;
+	int n = 0, i, role = asn_member_role(m);
 
-	if (!strcmp(m->name, "single-ASN1-type")) {
+	if (role == MR_SINGLE_ASN1_TYPE) {
 		if (jv_is_string(v))
 			return 0;	/* hex: an unknown abstract syntax passed through */
 		asn_TYPE_descriptor_t *td = external_type(st);
@@ -388,7 +401,7 @@ static int any_from_json(struct asn_json *c, asn_TYPE_descriptor_t *parent,
 			return asn_json_error(c, "single-ASN1-type: unknown direct-reference (give hex)");
 		return asn_json_to_any(c, td, v, any) ? -1 : 1;
 	}
-	if (strcmp(m->name, "parameter"))
+	if (role != MR_PARAMETER)
 		return 0;
 	/* a string is the raw parameter when the decoder left it so (flagged with
 	 * "_error") or nothing says its type; otherwise it is a value of the type
