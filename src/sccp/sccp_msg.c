@@ -483,3 +483,26 @@ int sccp_msg_max_data(const struct sccp_msg *msg, size_t max_len)
 	}
 	return max;
 }
+
+bool sccp_msg_equal(const struct sccp_msg *a, const struct sccp_msg *b)
+{
+	const struct msg_layout *lay = layout_of(a->type);
+
+	if (!lay || a->type != b->type)
+		return false;
+	if (lay->service ? a->return_cause != b->return_cause
+			 : a->proto_class != b->proto_class || a->return_on_error != b->return_on_error)
+		return false;
+	if (lay->hop_counter && a->hop_counter != b->hop_counter)
+		return false;
+	if (!sccp_addr_equal(&a->called, &b->called) || !sccp_addr_equal(&a->calling, &b->calling))
+		return false;
+	if (a->data_len != b->data_len || (a->data_len && memcmp(a->data, b->data, a->data_len)))
+		return false;
+	if (a->seg_present != b->seg_present || a->importance_present != b->importance_present)
+		return false;
+	if (a->seg_present && (a->seg.first != b->seg.first || a->seg.class != b->seg.class
+			       || a->seg.remaining != b->seg.remaining || a->seg.local_ref != b->seg.local_ref))
+		return false;
+	return !a->importance_present || a->importance == b->importance;
+}

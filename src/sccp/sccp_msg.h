@@ -218,6 +218,10 @@ int sccp_msg_encode(uint8_t *buf, size_t buflen, const struct sccp_msg *msg);
 /* Length sccp_msg_encode() would produce, or a negative error. */
 int sccp_msg_encoded_len(const struct sccp_msg *msg);
 
+/* The fields msg's type carries are the same, data compared by content
+ * (what a decode of an encode must give back). */
+bool sccp_msg_equal(const struct sccp_msg *a, const struct sccp_msg *b);
+
 /* Largest msg->data_len with which msg (its type, addresses and optional
  * part as they are) still encodes within max_len octets; negative error if
  * not even one octet of data fits. */

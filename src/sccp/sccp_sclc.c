@@ -294,9 +294,9 @@ static enum sccp_reasm_status result_copy(struct sccp_reasm_result *res, enum sc
 static enum sccp_reasm_status ctx_fail(struct sccp_reasm *r, struct reasm_ctx *c, uint8_t cause,
 				       struct sccp_reasm_result *res)
 {
-	if (c->have_first) {
-		unsigned int idx = c->first.seg.remaining;
+	unsigned int idx = c->first.seg.remaining;
 
+	if (c->have_first && c->seg[idx]) {
 		/* its return option decides whether the failure is reported back */
 		result_copy(res, SCCP_REASM_FAILED, &c->first, c->seg[idx], c->seg_len[idx]);
 	}
@@ -473,7 +473,7 @@ enum sccp_reasm_status sccp_reasm_add(struct sccp_reasm *r, const struct sccp_ms
 	struct reasm_ctx *c;
 
 	memset(res, 0, sizeof(*res));
-	if (!seg->seg_present || !seg->data) {
+	if (!seg->seg_present || !seg->data || seg->seg.remaining >= SCCP_SEG_MAX) {
 		res->status = SCCP_REASM_DISCARDED;
 		return res->status;
 	}
