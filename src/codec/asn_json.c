@@ -30,6 +30,27 @@
 
 #define ASN_JSON_MAX_DEPTH 48
 
+/* A silent constraint-failure callback: the caller words the error. */
+void asn_json_ctfail(void *key, asn_TYPE_descriptor_t *td, const void *sptr, const char *fmt, ...)
+{
+	(void)key, (void)td, (void)sptr, (void)fmt;
+}
+
+/*
+ * asn1c's constraint messages end in the generated file and line, which mean
+ * nothing to a user: cut them off. Works in place on why[0..len).
+ */
+const char *asn_json_clean_reason(char *why, size_t len)
+{
+	char *p;
+
+	why[len < 160 ? len : 159] = '\0';
+	p = strstr(why, " (");
+	if (p && strchr(p, ':') && p[strlen(p) - 1] == ')')
+		*p = '\0';
+	return why;
+}
+
 int asn_json_error(struct asn_json *c, const char *fmt, ...)
 {
 	va_list ap;
@@ -505,7 +526,7 @@ int asn_ber_to_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const uint8_t
 	}
 	whylen = sizeof(why);
 	if (asn_check_constraints(td, st, why, &whylen)) {
-		asn_json_error(c, "%s: %.*s", td->name, (int)whylen, why);
+		asn_json_error(c, "%s: %s", td->name, asn_json_clean_reason(why, whylen));
 		goto out;
 	}
 	rc = asn_to_json(c, td, st);

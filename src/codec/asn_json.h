@@ -99,6 +99,8 @@ void asn_json_prime(asn_TYPE_descriptor_t *td);
 enum asn_kind asn_kind_of(asn_TYPE_descriptor_t *td);
 
 int asn_json_error(struct asn_json *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void asn_json_ctfail(void *key, asn_TYPE_descriptor_t *td, const void *sptr, const char *fmt, ...);
+const char *asn_json_clean_reason(char *why, size_t len);
 
 /* Decode direction: write the JSON of *sptr (a structure of type td). */
 int asn_to_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const void *sptr);

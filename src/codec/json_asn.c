@@ -247,13 +247,41 @@ static int new_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const jv
 	return asn_from_json(c, td, v, *pp);
 }
 
+/*
+ * A primitive member's constraints (SIZE, range) are checked as soon as it is
+ * built, so that the error says which field; constructed members are checked
+ * through their own members.
+ */
+static int check_member(struct asn_json *c, asn_TYPE_member_t *m, const void *mp)
+{
+	asn_constr_check_f *chk = m->memb_constraints ? m->memb_constraints : m->type->check_constraints;
+
+	switch (asn_kind_of(m->type)) {
+	case ASN_K_SEQUENCE:
+	case ASN_K_SET:
+	case ASN_K_CHOICE:
+	case ASN_K_SEQUENCE_OF:
+	case ASN_K_SET_OF:
+		return 0;
+	default:
+		break;
+	}
+	if (!chk || chk(m->type, mp, asn_json_ctfail, NULL) == 0)
+		return 0;
+	return asn_json_error(c, "%s: value out of its range or size", type_name(m->type));
+}
+
 static int member_from_json(struct asn_json *c, asn_TYPE_member_t *m, const jv_t *v, void *sptr)
 {
 	char *p = (char *)sptr + m->memb_offset;
+	int rc;
 
-	if (m->flags & ATF_POINTER)
-		return new_from_json(c, m->type, v, (void **)p);
-	return asn_from_json(c, m->type, v, p);
+	if (m->flags & ATF_POINTER) {
+		rc = new_from_json(c, m->type, v, (void **)p);
+		return rc ? rc : check_member(c, m, *(void **)p);
+	}
+	rc = asn_from_json(c, m->type, v, p);
+	return rc ? rc : check_member(c, m, p);
 }
 
 /* Keys beside the ASN.1 members that the decoder adds for readers. */
@@ -533,7 +561,7 @@ int asn_json_to_any(struct asn_json *c, asn_TYPE_descriptor_t *td, const jv_t *v
 		return asn_json_error(c, "%s: out of memory", type_name(td));
 	rc = asn_from_json(c, td, v, st);
 	if (rc == 0 && asn_check_constraints(td, st, why, &whylen))
-		rc = asn_json_error(c, "%.*s", (int)whylen, why);
+		rc = asn_json_error(c, "%s", asn_json_clean_reason(why, whylen));
 	if (rc == 0) {
 		er = der_encode(td, st, append_cb, any);
 		if (er.encoded < 0)

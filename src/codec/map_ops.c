@@ -2,7 +2,9 @@
  * MAP (3GPP TS 29.002) operation, error and application-context tables.
  *
  * Argument, result and error parameter types are the asn1c descriptors
- * generated from asn1/MAP-*.asn.  Rows are per (code, AC version range):
+ * generated from asn1/MAP-*.asn.  Rows are per (code, AC version range),
+ * newest version first (the codec tries them in table order when the
+ * version is unknown):
  * where MAP v1/v2 used a structurally different syntax, a separate row
  * names the v1/v2 type; otherwise the v3 type (a superset, since later
  * versions only added OPTIONAL or extension fields) serves every version.
@@ -55,6 +57,8 @@
 /* MAP-SM-DataTypes */
 #include "RoutingInfoForSM-Arg.h"
 #include "RoutingInfoForSM-Res.h"
+#include "RoutingInfoForSM-ArgV1.h"
+#include "RoutingInfoForSM-ResV1.h"
 #include "MO-ForwardSM-Arg.h"
 #include "MO-ForwardSM-Res.h"
 #include "MT-ForwardSM-Arg.h"
@@ -123,20 +127,20 @@
 
 const struct ss7_operation map_operations[] = {
 	/* location management */
-	{  2, 1, 2, "updateLocation",		&asn_DEF_UpdateLocationArgV2,	&asn_DEF_ISDN_AddressString },
 	{  2, 3, 3, "updateLocation",		&asn_DEF_UpdateLocationArg,	&asn_DEF_UpdateLocationRes },
-	{  3, 1, 2, "cancelLocation",		&asn_DEF_Identity,		NULL },
+	{  2, 1, 2, "updateLocation",		&asn_DEF_UpdateLocationArgV2,	&asn_DEF_ISDN_AddressString },
 	{  3, 3, 3, "cancelLocation",		&asn_DEF_CancelLocationArg,	&asn_DEF_CancelLocationRes },
-	{ 67, 2, 2, "purgeMS",			&asn_DEF_PurgeMS_ArgV2,		NULL },
+	{  3, 1, 2, "cancelLocation",		&asn_DEF_Identity,		NULL },
 	{ 67, 3, 3, "purgeMS",			&asn_DEF_PurgeMS_Arg,		&asn_DEF_PurgeMS_Res },
+	{ 67, 2, 2, "purgeMS",			&asn_DEF_PurgeMS_ArgV2,		NULL },
 	{ 23, 3, 3, "updateGprsLocation",	&asn_DEF_UpdateGprsLocationArg,	&asn_DEF_UpdateGprsLocationRes },
 	{ 58, 2, 2, "sendIMSI",			&asn_DEF_ISDN_AddressString,	&asn_DEF_IMSI },
 
 	/* authentication, equipment management */
-	{ 56, 2, 2, "sendAuthenticationInfo",	&asn_DEF_IMSI,			&asn_DEF_SendAuthenticationInfoResV2 },
 	{ 56, 3, 3, "sendAuthenticationInfo",	&asn_DEF_SendAuthenticationInfoArg, &asn_DEF_SendAuthenticationInfoRes },
-	{ 43, 1, 2, "checkIMEI",		&asn_DEF_IMEI,			&asn_DEF_EquipmentStatus },
+	{ 56, 2, 2, "sendAuthenticationInfo",	&asn_DEF_IMSI,			&asn_DEF_SendAuthenticationInfoResV2 },
 	{ 43, 3, 3, "checkIMEI",		&asn_DEF_CheckIMEI_Arg,		&asn_DEF_CheckIMEI_Res },
+	{ 43, 1, 2, "checkIMEI",		&asn_DEF_IMEI,			&asn_DEF_EquipmentStatus },
 
 	/* subscriber data management */
 	{  7, 1, 3, "insertSubscriberData",	&asn_DEF_InsertSubscriberDataArg, &asn_DEF_InsertSubscriberDataRes },
@@ -147,13 +151,14 @@ const struct ss7_operation map_operations[] = {
 	{ 71, 3, 3, "anyTimeInterrogation",	&asn_DEF_AnyTimeInterrogationArg, &asn_DEF_AnyTimeInterrogationRes },
 
 	/* call handling */
-	{ 22, 1, 2, "sendRoutingInfo",		&asn_DEF_SendRoutingInfoArgV2,	&asn_DEF_SendRoutingInfoResV2 },
 	{ 22, 3, 3, "sendRoutingInfo",		&asn_DEF_SendRoutingInfoArg,	&asn_DEF_SendRoutingInfoRes },
-	{  4, 1, 2, "provideRoamingNumber",	&asn_DEF_ProvideRoamingNumberArg, &asn_DEF_ISDN_AddressString },
+	{ 22, 1, 2, "sendRoutingInfo",		&asn_DEF_SendRoutingInfoArgV2,	&asn_DEF_SendRoutingInfoResV2 },
 	{  4, 3, 3, "provideRoamingNumber",	&asn_DEF_ProvideRoamingNumberArg, &asn_DEF_ProvideRoamingNumberRes },
+	{  4, 1, 2, "provideRoamingNumber",	&asn_DEF_ProvideRoamingNumberArg, &asn_DEF_ISDN_AddressString },
 
 	/* short message service */
-	{ 45, 1, 3, "sendRoutingInfoForSM",	&asn_DEF_RoutingInfoForSM_Arg,	&asn_DEF_RoutingInfoForSM_Res },
+	{ 45, 1, 1, "sendRoutingInfoForSM",	&asn_DEF_RoutingInfoForSM_ArgV1,	&asn_DEF_RoutingInfoForSM_ResV1 },
+	{ 45, 2, 3, "sendRoutingInfoForSM",	&asn_DEF_RoutingInfoForSM_Arg,	&asn_DEF_RoutingInfoForSM_Res },
 	{ 46, 1, 2, "forwardSM",		&asn_DEF_ForwardSM_Arg,		NULL },
 	{ 46, 3, 3, "mo-ForwardSM",		&asn_DEF_MO_ForwardSM_Arg,	&asn_DEF_MO_ForwardSM_Res },
 	{ 44, 3, 3, "mt-ForwardSM",		&asn_DEF_MT_ForwardSM_Arg,	&asn_DEF_MT_ForwardSM_Res },
@@ -192,8 +197,8 @@ const struct ss7_error map_errors[] = {
 	{  7, 1, 3, "unknownEquipment",		NULL },
 
 	/* subscription */
-	{  8, 1, 2, "roamingNotAllowed",	&asn_DEF_RoamingNotAllowedCause },
 	{  8, 3, 3, "roamingNotAllowed",	&asn_DEF_RoamingNotAllowedParam },
+	{  8, 1, 2, "roamingNotAllowed",	&asn_DEF_RoamingNotAllowedCause },
 	{  9, 1, 3, "illegalSubscriber",	&asn_DEF_IllegalSubscriberParam },
 	{ 12, 1, 3, "illegalEquipment",		&asn_DEF_IllegalEquipmentParam },
 	{ 10, 1, 3, "bearerServiceNotProvisioned", &asn_DEF_BearerServNotProvParam },
@@ -207,15 +212,16 @@ const struct ss7_error map_errors[] = {
 
 	/* call handling */
 	{ 39, 1, 3, "noRoamingNumberAvailable",	&asn_DEF_NoRoamingNbParam },
-	{ 27, 1, 2, "absentSubscriber",		&asn_DEF_BOOLEAN },	/* mwd-Set BOOLEAN */
 	{ 27, 3, 3, "absentSubscriber",		&asn_DEF_AbsentSubscriberParam },
+	{ 27, 2, 2, "absentSubscriber",		NULL },	/* AbsentSubscriberParam not in v < 3 */
+	{ 27, 1, 1, "absentSubscriber",		&asn_DEF_BOOLEAN },	/* mwd-Set BOOLEAN, v1 only */
 	{ 45, 1, 3, "busySubscriber",		&asn_DEF_BusySubscriberParam },
 	{ 46, 1, 3, "noSubscriberReply",	&asn_DEF_NoSubscriberReplyParam },
 	{ 13, 1, 3, "callBarred",		&asn_DEF_CallBarredParam },
 	{ 14, 1, 3, "forwardingViolation",	&asn_DEF_ForwardingViolationParam },
 	{ 47, 1, 3, "forwardingFailed",		&asn_DEF_ForwardingFailedParam },
-	{ 15, 1, 2, "cug-Reject",		&asn_DEF_CUG_RejectCause },
 	{ 15, 3, 3, "cug-Reject",		&asn_DEF_CUG_RejectParam },
+	{ 15, 1, 2, "cug-Reject",		&asn_DEF_CUG_RejectCause },
 	{ 48, 1, 3, "or-NotAllowed",		&asn_DEF_OR_NotAllowedParam },
 
 	/* any time interrogation / modification */

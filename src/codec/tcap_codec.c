@@ -578,7 +578,7 @@ long ss7_codec_encode(const char *json, size_t json_len, const struct ss7_codec_
 	if (asn_from_json(&c, &asn_DEF_TCMessage, root, tc))
 		goto out;
 	if (asn_check_constraints(&asn_DEF_TCMessage, tc, why, &whylen)) {
-		asn_json_error(&c, "%.*s", (int)whylen, why);
+		asn_json_error(&c, "%s", asn_json_clean_reason(why, whylen));
 		goto out;
 	}
 	er = der_encode(&asn_DEF_TCMessage, tc, out_cb, &o);
