@@ -22,6 +22,8 @@ cmake --build build-fuzz -j "$jobs" --target fuzz_decode fuzz_sccp
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+# every encoding the tests make is also compared with asn1c's own encoder
+export SS7GW_CODEC_SELFCHECK=1
 status=0
 echo "== tests (release build)"
 ctest --test-dir build --output-on-failure -j "$jobs" || status=1

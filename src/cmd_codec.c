@@ -32,6 +32,8 @@ static int parse_opts(int argc, char **argv, struct ss7_codec_opts *o, const cha
 	int ch;
 
 	memset(o, 0, sizeof(*o));
+	if (getenv("SS7GW_CODEC_SELFCHECK"))
+		ss7_codec_selfcheck(true);
 	optind = 1;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "p:v:", longopts, NULL)) != -1) {

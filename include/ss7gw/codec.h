@@ -5,6 +5,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,6 +24,10 @@ struct ss7_codec_opts {
 
 /* Call once before anything else (thread-safe, idempotent). */
 void ss7_codec_init(void);
+
+/* Tests and fuzzers: compare every encoding with asn1c's own encoder and
+ * abort on a difference (the fast encoder must be byte-identical). */
+void ss7_codec_selfcheck(bool on);
 
 /*
  * Decode one TCAP message into JSON appended to w.

@@ -111,6 +111,19 @@ int asn_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const jv_t *v, 
 /* Enforce the SIZE bounds of a list type (see asn_json.c). */
 int asn_check_list_size(struct asn_json *c, asn_TYPE_descriptor_t *td, int count);
 
+/*
+ * DER-encode a structure into out in one pass (asn_der.c). Returns the length,
+ * or a negative ASN_DER_*: UNSUPPORTED means "use asn1c's der_encode()".
+ */
+#define ASN_DER_NO_ROOM (-1)
+#define ASN_DER_INVALID (-2)
+#define ASN_DER_UNSUPPORTED (-3)
+long asn_der_encode(asn_TYPE_descriptor_t *td, const void *sptr, uint8_t *out, size_t cap);
+/* The same, falling back to asn1c when needed; with the self-check on, every
+ * result is compared with asn1c's der_encode() and a difference aborts. */
+long asn_der_encode_checked(asn_TYPE_descriptor_t *td, const void *sptr, uint8_t *out, size_t cap);
+void asn_der_selfcheck(bool on);
+
 /* Size of the C structure that represents td. */
 size_t asn_struct_size(asn_TYPE_descriptor_t *td);
 /* The 1-based index of the CHOICE alternative present in sptr, 0 if none. */

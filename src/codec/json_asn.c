@@ -535,26 +535,12 @@ int asn_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const jv_t *v, 
 	return rc;
 }
 
-static int append_cb(const void *buf, size_t size, void *key)
-{
-	OCTET_STRING_t *os = key;
-	uint8_t *nb = realloc(os->buf, (size_t)os->size + size + 1);
-
-	if (!nb)
-		return -1;
-	memcpy(nb + os->size, buf, size);
-	os->buf = nb;
-	os->size += (int)size;
-	return 0;
-}
-
 int asn_json_to_any(struct asn_json *c, asn_TYPE_descriptor_t *td, const jv_t *v, ANY_t *any)
 {
 	void *st = calloc(1, asn_struct_size(td) ? asn_struct_size(td) : 1);
 	size_t mark = asn_ext_mark();
 	char why[128];
 	size_t whylen = sizeof(why);
-	asn_enc_rval_t er;
 	int rc;
 
 	if (!st)
@@ -563,10 +549,13 @@ int asn_json_to_any(struct asn_json *c, asn_TYPE_descriptor_t *td, const jv_t *v
 	if (rc == 0 && asn_check_constraints(td, st, why, &whylen))
 		rc = asn_json_error(c, "%s", asn_json_clean_reason(why, whylen));
 	if (rc == 0) {
-		er = der_encode(td, st, append_cb, any);
-		if (er.encoded < 0)
-			rc = asn_json_error(c, "%s: cannot encode %s", type_name(td),
-					    er.failed_type ? er.failed_type->name : "");
+		uint8_t buf[MAX_VALUE_BYTES];
+		long n = asn_der_encode_checked(td, st, buf, sizeof(buf));
+		if (n < 0)
+			rc = asn_json_error(c, "%s: %s", type_name(td),
+					    n == ASN_DER_NO_ROOM ? "too long" : "cannot be encoded");
+		else if (OCTET_STRING_fromBuf((OCTET_STRING_t *)any, (const char *)buf, (int)n))
+			rc = asn_json_error(c, "%s: out of memory", type_name(td));
 	}
 	ASN_STRUCT_FREE(*td, st);
 	asn_ext_release(mark);

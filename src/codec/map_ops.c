@@ -113,6 +113,9 @@
 #include "MessageWaitListFullParam.h"
 #include "AbsentSubscriberSM-Param.h"
 #include "SS-IncompatibilityCause.h"
+#include "IllegalSS-OperationParam.h"
+#include "SS-NotAvailableParam.h"
+#include "SS-SubscriptionViolationParam.h"
 #include "PW-RegistrationFailureCause.h"
 #include "PositionMethodFailure-Param.h"
 #include "UnauthorizedRequestingNetwork-Param.h"
@@ -157,6 +160,9 @@ const struct ss7_operation map_operations[] = {
 	{  4, 1, 2, "provideRoamingNumber",	&asn_DEF_ProvideRoamingNumberArg, &asn_DEF_ISDN_AddressString },
 
 	/* short message service */
+	/* v1/v2 rows first for 45 and 46: without a dialogue portion (a v1 Begin, a
+	 * later Continue/End) ForwardSM-Arg reads the TPDU in the direction its
+	 * sm-RP-DA gives, where MO-ForwardSM-Arg would always assume MO */
 	{ 45, 1, 1, "sendRoutingInfoForSM",	&asn_DEF_RoutingInfoForSM_ArgV1,	&asn_DEF_RoutingInfoForSM_ResV1 },
 	{ 45, 2, 3, "sendRoutingInfoForSM",	&asn_DEF_RoutingInfoForSM_Arg,	&asn_DEF_RoutingInfoForSM_Res },
 	{ 46, 1, 2, "forwardSM",		&asn_DEF_ForwardSM_Arg,		NULL },
@@ -232,10 +238,10 @@ const struct ss7_error map_errors[] = {
 	{ 59, 3, 3, "mm-EventNotSupported",	&asn_DEF_MM_EventNotSupported_Param },
 
 	/* supplementary services */
-	{ 16, 1, 3, "illegalSS-Operation",	NULL },
+	{ 16, 1, 3, "illegalSS-Operation",	&asn_DEF_IllegalSS_OperationParam },
 	{ 17, 1, 3, "ss-ErrorStatus",		&asn_DEF_SS_Status },
-	{ 18, 1, 3, "ss-NotAvailable",		NULL },
-	{ 19, 1, 3, "ss-SubscriptionViolation",	NULL },
+	{ 18, 1, 3, "ss-NotAvailable",		&asn_DEF_SS_NotAvailableParam },
+	{ 19, 1, 3, "ss-SubscriptionViolation",	&asn_DEF_SS_SubscriptionViolationParam },
 	{ 20, 1, 3, "ss-Incompatibility",	&asn_DEF_SS_IncompatibilityCause },
 	{ 71, 2, 3, "unknownAlphabet",		NULL },
 	{ 72, 2, 3, "ussd-Busy",		NULL },

@@ -62,6 +62,11 @@ static void init_once(void)
 	codec_hooks_init();
 }
 
+void ss7_codec_selfcheck(bool on)
+{
+	asn_der_selfcheck(on);
+}
+
 void ss7_codec_init(void)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -514,22 +519,6 @@ static int prepare(struct asn_json *c, jv_t *msg)
 	return 0;
 }
 
-struct out_buf {
-	uint8_t *p;
-	size_t len, cap;
-};
-
-static int out_cb(const void *buf, size_t size, void *key)
-{
-	struct out_buf *o = key;
-
-	if (o->len + size > o->cap)
-		return -1;
-	memcpy(o->p + o->len, buf, size);
-	o->len += size;
-	return 0;
-}
-
 long ss7_codec_encode(const char *json, size_t json_len, const struct ss7_codec_opts *opts,
 		      uint8_t *out, size_t cap, char *err, size_t errsz)
 {
@@ -539,7 +528,6 @@ long ss7_codec_encode(const char *json, size_t json_len, const struct ss7_codec_
 		.hooks = &encode_hooks, .user = &st,
 		.err = err, .errsz = errsz, .ussd_dcs = -1, .sms_dir = -1,
 	};
-	struct out_buf o = { .p = out, .cap = cap };
 	TCMessage_t *tc = NULL;
 	/* one reader arena per thread, reused: parsing allocates nothing once warm */
 	static __thread struct jv_doc doc;
@@ -548,7 +536,6 @@ long ss7_codec_encode(const char *json, size_t json_len, const struct ss7_codec_
 	jv_t *root;
 	char why[128];
 	size_t whylen = sizeof(why);
-	asn_enc_rval_t er;
 	long rc = -1;
 
 	ss7_codec_init();
@@ -581,12 +568,12 @@ long ss7_codec_encode(const char *json, size_t json_len, const struct ss7_codec_
 		asn_json_error(&c, "%s", asn_json_clean_reason(why, whylen));
 		goto out;
 	}
-	er = der_encode(&asn_DEF_TCMessage, tc, out_cb, &o);
-	if (er.encoded < 0) {
-		asn_json_error(&c, o.len + 1 > cap ? "message longer than %zu bytes" : "cannot encode (%zu)", cap);
+	rc = asn_der_encode_checked(&asn_DEF_TCMessage, tc, out, cap);
+	if (rc < 0) {
+		asn_json_error(&c, rc == ASN_DER_NO_ROOM ? "message longer than %zu bytes" : "cannot encode (%zu)", cap);
+		rc = -1;
 		goto out;
 	}
-	rc = (long)o.len;
 out:
 	ASN_STRUCT_FREE(asn_DEF_TCMessage, tc);
 	asn_ext_release(mark);

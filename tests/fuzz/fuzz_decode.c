@@ -24,6 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
+	ss7_codec_selfcheck(true);
 	o.proto = data[0] & 1 ? SS7_CODEC_CAP : SS7_CODEC_AUTO;
 	data++, size--;
 	jw_init(&w1);
