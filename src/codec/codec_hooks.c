@@ -212,11 +212,24 @@ static enum value_kind kind_of(const struct asn_json *c, asn_TYPE_descriptor_t *
 	return V_NONE;
 }
 
+/* The ISUP number format of a value kind (V_ISUP_*). */
+static enum isup_number_kind isup_kind(enum value_kind k)
+{
+	switch (k) {
+	case V_ISUP_CALLING: return ISUP_CALLING;
+	case V_ISUP_GENERIC: return ISUP_GENERIC;
+	case V_ISUP_LOCATION: return ISUP_LOCATION;
+	case V_ISUP_REDIRECTING: return ISUP_REDIRECTING;
+	default: return ISUP_CALLED;
+	}
+}
+
 int codec_value_to_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const uint8_t *p, size_t n)
 {
 	int sms_dir = -1;
+	enum value_kind k = kind_of(c, td, &sms_dir);
 
-	switch (kind_of(c, td, &sms_dir)) {
+	switch (k) {
 	case V_ADDRESS:
 		gsmv_address_to_json(c->w, p, n);
 		return 1;
@@ -237,19 +250,11 @@ int codec_value_to_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const uin
 		gsmv_sms_tpdu_to_json(c->w, sms_dir, p, n);
 		return 1;
 	case V_ISUP_CALLED:
-		gsmv_isup_number_to_json(c->w, ISUP_CALLED, p, n);
-		return 1;
 	case V_ISUP_CALLING:
-		gsmv_isup_number_to_json(c->w, ISUP_CALLING, p, n);
-		return 1;
 	case V_ISUP_GENERIC:
-		gsmv_isup_number_to_json(c->w, ISUP_GENERIC, p, n);
-		return 1;
 	case V_ISUP_LOCATION:
-		gsmv_isup_number_to_json(c->w, ISUP_LOCATION, p, n);
-		return 1;
 	case V_ISUP_REDIRECTING:
-		gsmv_isup_number_to_json(c->w, ISUP_REDIRECTING, p, n);
+		gsmv_isup_number_to_json(c->w, isup_kind(k), p, n);
 		return 1;
 	case V_BCD_NUMBER:
 		gsmv_bcd_number_to_json(c->w, p, n);
@@ -269,17 +274,13 @@ int codec_value_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const j
 {
 	char why[160] = "";
 	int sms_dir = -1, n;
+	enum value_kind k = kind_of(c, td, &sms_dir);
 
-	/* hex stays accepted everywhere: what the decoder wrote for unknown forms */
-	if (jv_is_string(v)) {
-		switch (kind_of(c, td, &sms_dir)) {
-		case V_TBCD:
-			break;	/* a TBCD string's JSON form is a digit string */
-		default:
-			return CODEC_VALUE_NONE;
-		}
-	}
-	switch (kind_of(c, td, &sms_dir)) {
+	/* hex stays accepted everywhere (what the decoder writes for odd values),
+	 * except for TBCD, whose JSON form is a digit string */
+	if (jv_is_string(v) && k != V_TBCD)
+		return CODEC_VALUE_NONE;
+	switch (k) {
 	case V_ADDRESS:
 		n = gsmv_address_from_json(v, out, cap, why, sizeof(why));
 		break;
@@ -298,19 +299,11 @@ int codec_value_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const j
 		n = gsmv_sms_tpdu_from_json(v, sms_dir, out, cap, why, sizeof(why));
 		break;
 	case V_ISUP_CALLED:
-		n = gsmv_isup_number_from_json(v, ISUP_CALLED, out, cap, why, sizeof(why));
-		break;
 	case V_ISUP_CALLING:
-		n = gsmv_isup_number_from_json(v, ISUP_CALLING, out, cap, why, sizeof(why));
-		break;
 	case V_ISUP_GENERIC:
-		n = gsmv_isup_number_from_json(v, ISUP_GENERIC, out, cap, why, sizeof(why));
-		break;
 	case V_ISUP_LOCATION:
-		n = gsmv_isup_number_from_json(v, ISUP_LOCATION, out, cap, why, sizeof(why));
-		break;
 	case V_ISUP_REDIRECTING:
-		n = gsmv_isup_number_from_json(v, ISUP_REDIRECTING, out, cap, why, sizeof(why));
+		n = gsmv_isup_number_from_json(v, isup_kind(k), out, cap, why, sizeof(why));
 		break;
 	case V_BCD_NUMBER:
 		n = gsmv_bcd_number_from_json(v, out, cap, why, sizeof(why));

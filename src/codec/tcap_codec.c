@@ -161,6 +161,34 @@ static bool is_parameter_of(asn_TYPE_descriptor_t *parent, const char *name)
 	return parent && !strcmp(parent->name, name);
 }
 
+/*
+ * The types a component's parameter may have, newest version first: the
+ * argument of an Invoke, the result of a ReturnResult, the parameter of a
+ * ReturnError, for the current code in every version the context allows.
+ */
+#define MAX_PARAM_TYPES 8
+static int param_types(const struct tcap_state *st, const asn_TYPE_descriptor_t *parent,
+		       asn_TYPE_descriptor_t *types[MAX_PARAM_TYPES])
+{
+	int n = 0;
+
+	if (is_parameter_of(parent, "ReturnError")) {
+		const struct ss7_error *e = NULL;
+		while ((e = next_err(st, st->code, e)) && n < MAX_PARAM_TYPES)
+			if (e->param)
+				types[n++] = e->param;
+	} else {
+		const struct ss7_operation *op = NULL;
+		bool res = !is_parameter_of(parent, "Invoke");
+		while ((op = next_op(st, st->code, op)) && n < MAX_PARAM_TYPES) {
+			asn_TYPE_descriptor_t *td = res ? op->res : op->arg;
+			if (td && (n == 0 || types[n - 1] != td))
+				types[n++] = td;
+		}
+	}
+	return n;
+}
+
 /* Try each candidate type until one decodes; on failure leave hex and a note. */
 static int decode_param(struct asn_json *c, const ANY_t *any, asn_TYPE_descriptor_t *const *types, int n)
 {
@@ -190,7 +218,7 @@ static int any_to_json(struct asn_json *c, asn_TYPE_descriptor_t *parent,
 		       asn_TYPE_member_t *m, const ANY_t *any)
 {
 	struct tcap_state *st = c->user;
-	asn_TYPE_descriptor_t *types[8];
+	asn_TYPE_descriptor_t *types[MAX_PARAM_TYPES];
 	int n = 0;
 
 	int role = asn_member_role(m);
@@ -206,20 +234,7 @@ static int any_to_json(struct asn_json *c, asn_TYPE_descriptor_t *parent,
 	}
 	if (role != MR_PARAMETER || !st->code_valid)
 		return 0;
-	if (is_parameter_of(parent, "ReturnError")) {
-		const struct ss7_error *e = NULL;
-		while ((e = next_err(st, st->code, e)) && n < 8)
-			if (e->param)
-				types[n++] = e->param;
-	} else {
-		const struct ss7_operation *op = NULL;
-		bool res = !is_parameter_of(parent, "Invoke");
-		while ((op = next_op(st, st->code, op)) && n < 8) {
-			asn_TYPE_descriptor_t *td = res ? op->res : op->arg;
-			if (td && (n == 0 || types[n - 1] != td))
-				types[n++] = td;
-		}
-	}
+	n = param_types(st, parent, types);
 	if (!n) {
 		snprintf(st->note, sizeof(st->note), "%s %ld takes no parameter", proto_name(st), st->code);
 		return 0;
@@ -392,7 +407,7 @@ static int any_from_json(struct asn_json *c, asn_TYPE_descriptor_t *parent,
 			 asn_TYPE_member_t *m, const jv_t *v, ANY_t *any)
 {
 	struct tcap_state *st = c->user;
-	asn_TYPE_descriptor_t *types[8];
+	asn_TYPE_descriptor_t *types[MAX_PARAM_TYPES];
 	char *saved_err = c->err;
 	size_t saved_errsz = c->errsz;
 	char why[200] = "";
@@ -415,20 +430,7 @@ static int any_from_json(struct asn_json *c, asn_TYPE_descriptor_t *parent,
 		return 0;
 	if (!st->code_valid)
 		return asn_json_error(c, "parameter: needs a local opCode/errorCode, or hex");
-	if (is_parameter_of(parent, "ReturnError")) {
-		const struct ss7_error *e = NULL;
-		while ((e = next_err(st, st->code, e)) && n < 8)
-			if (e->param)
-				types[n++] = e->param;
-	} else {
-		const struct ss7_operation *op = NULL;
-		bool res = !is_parameter_of(parent, "Invoke");
-		while ((op = next_op(st, st->code, op)) && n < 8) {
-			asn_TYPE_descriptor_t *td = res ? op->res : op->arg;
-			if (td && (n == 0 || types[n - 1] != td))
-				types[n++] = td;
-		}
-	}
+	n = param_types(st, parent, types);
 	if (!n) {
 		if (jv_is_string(v))
 			return 0;	/* no type known: raw hex */
