@@ -167,7 +167,7 @@ static bool is_parameter_of(asn_TYPE_descriptor_t *parent, const char *name)
  * ReturnError, for the current code in every version the context allows.
  */
 #define MAX_PARAM_TYPES 8
-static int param_types(const struct tcap_state *st, const asn_TYPE_descriptor_t *parent,
+static int param_types(const struct tcap_state *st, asn_TYPE_descriptor_t *parent,
 		       asn_TYPE_descriptor_t *types[MAX_PARAM_TYPES])
 {
 	int n = 0;
