@@ -276,9 +276,10 @@ int codec_value_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const j
 	int sms_dir = -1, n;
 	enum value_kind k = kind_of(c, td, &sms_dir);
 
-	/* hex stays accepted everywhere (what the decoder writes for odd values),
-	 * except for TBCD, whose JSON form is a digit string */
-	if (jv_is_string(v) && k != V_TBCD)
+	/* A string is a friendly short form ("+4917...", a TBCD digit string,
+	 * USSD text, a cause name); raw bytes are {"hex": ...}, as the decoder
+	 * writes them. Only a contained type takes a plain hex string. */
+	if (jv_is_string(v) && k == V_CONTAINED)
 		return CODEC_VALUE_NONE;
 	switch (k) {
 	case V_ADDRESS:

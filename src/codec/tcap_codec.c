@@ -204,6 +204,7 @@ static int decode_param(struct asn_json *c, const ANY_t *any, asn_TYPE_descripto
 		c->errsz = sizeof(why);
 		if (asn_ber_to_json(c, types[i], any->buf, (size_t)any->size) == 0) {
 			c->err = saved_err;
+			st->note[0] = '\0';	/* an older syntax fitted: nothing to flag */
 			return 1;
 		}
 		jw_rollback(c->w, m);
