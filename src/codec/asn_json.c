@@ -331,6 +331,7 @@ static void unknown_ext_to_json(struct asn_json *c, asn_TYPE_descriptor_t *td, c
 	first = asn_ext_next(sptr, &cursor);
 	if (!first)
 		return;
+	c->unknown_ext_seen++;
 	jw_key(c->w, ASN_JSON_UNKNOWN_EXT);
 	r = asn_ext_next(sptr, &cursor);
 	if (!r && first->before == td->elements_count) {

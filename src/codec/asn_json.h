@@ -65,6 +65,7 @@ struct asn_json {
 	size_t errsz;
 	int depth;
 	bool path_started;			/* error text already has a path */
+	unsigned unknown_ext_seen;		/* decode: unknown extension runs written */
 	/* context for telecom values that depend on their neighbours */
 	int version;				/* application-context version, 0 if unknown */
 	int ussd_dcs;				/* -1 until a USSD-DataCodingScheme was seen */

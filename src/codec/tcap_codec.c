@@ -189,30 +189,53 @@ static int param_types(const struct tcap_state *st, asn_TYPE_descriptor_t *paren
 	return n;
 }
 
-/* Try each candidate type until one decodes; on failure leave hex and a note. */
+/*
+ * Decode the parameter as the first candidate type that takes it whole: one
+ * that leaves no unknown extensions wins over one that does (without an
+ * application context, a v3 message read as its v2 type would show its v3
+ * fields as unknown). On failure leave hex and the first type's reason.
+ */
 static int decode_param(struct asn_json *c, const ANY_t *any, asn_TYPE_descriptor_t *const *types, int n)
 {
 	struct tcap_state *st = c->user;
 	char *saved_err = c->err;
+	size_t saved_errsz = c->errsz;
 	char why[160];
-	int i;
+	int i, first_fit = -1, ok;
 
 	for (i = 0; i < n; i++) {
 		struct jw_mark m = jw_mark(c->w);
+		unsigned unknown = c->unknown_ext_seen;
 		why[0] = '\0';
 		c->err = why;
 		c->errsz = sizeof(why);
-		if (asn_ber_to_json(c, types[i], any->buf, (size_t)any->size) == 0) {
-			c->err = saved_err;
-			st->note[0] = '\0';	/* an older syntax fitted: nothing to flag */
-			return 1;
-		}
+		ok = asn_ber_to_json(c, types[i], any->buf, (size_t)any->size) == 0;
+		if (ok && (c->unknown_ext_seen == unknown || (i == n - 1 && first_fit < 0)))
+			goto done;
 		jw_rollback(c->w, m);
-		if (i == 0)
+		c->unknown_ext_seen = unknown;
+		if (ok && first_fit < 0)
+			first_fit = i;
+		if (i == 0 && !ok)
 			snprintf(st->note, sizeof(st->note), "%s", why);
 	}
+	if (first_fit < 0) {
+		c->err = saved_err;
+		c->errsz = saved_errsz;
+		return 0;	/* the generic path writes hex */
+	}
+	c->err = why;
+	c->errsz = sizeof(why);
+	if (asn_ber_to_json(c, types[first_fit], any->buf, (size_t)any->size)) {
+		c->err = saved_err;
+		c->errsz = saved_errsz;
+		return asn_json_error(c, "%s", why);	/* decoded a moment ago: cannot happen */
+	}
+done:
 	c->err = saved_err;
-	return 0;	/* the generic path writes hex */
+	c->errsz = saved_errsz;
+	st->note[0] = '\0';	/* a type fitted: nothing to flag */
+	return 1;
 }
 
 static int any_to_json(struct asn_json *c, asn_TYPE_descriptor_t *parent,
