@@ -318,7 +318,7 @@ int codec_value_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const j
 		return CODEC_VALUE_NONE;
 	}
 	if (n < 0) {
-		asn_json_error(c, "%s: %s", c->member ? c->member->name : td->name, why);
+		asn_json_error(c, "%s: %s", td->name, why);
 		return CODEC_VALUE_ERROR;
 	}
 	return n;

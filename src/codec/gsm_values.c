@@ -777,12 +777,22 @@ static int digits_from(const jv_t *v, const char **s, size_t *len, bool *plus,
 static int number_parse(const jv_t *v, struct number *x, const struct value_string *natures,
 			const struct value_string *plans, char *err, size_t errsz)
 {
-	const jv_t *o = jv_is_object(v) ? v : NULL;
+	static const char *const keys[] = { "nature", "plan", "digits", "hex" };
+	const jv_t *o = jv_is_object(v) ? v : NULL, *m;
 	const char *s;
-	size_t len;
+	size_t len, i, k;
 	bool plus;
 	int nat, plan;
 
+	/* a typo must not become a number with no digits */
+	jv_object_foreach(o, i, m) {
+		for (k = 0; k < sizeof(keys) / sizeof(keys[0]) && strcmp(m->key, keys[k]); k++)
+			;
+		if (k == sizeof(keys) / sizeof(keys[0]))
+			return fail(err, errsz, "unknown field \"%s\"", m->key);
+	}
+	if (o && !jv_object_get(o, "digits"))
+		return fail(err, errsz, "digits: missing");
 	if (digits_from(v, &s, &len, &plus, err, errsz) < 0)
 		return -1;
 	nat = get_named(o, "nature", natures, 7, plus ? 1 : 0, err, errsz);

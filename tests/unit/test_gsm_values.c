@@ -349,6 +349,11 @@ static void test_address(void)
 	expect_error(K_ADDR, 0, "{\"digits\":\"12x4\"}", "invalid digit 'x'");
 	expect_error(K_ADDR, 0, "{\"digits\":\"12\",\"nature\":\"martian\"}", "nature: unknown name");
 	expect_error(K_ADDR, 0, "{\"digits\":\"12\",\"plan\":16}", "plan: 16 is out of range");
+	/* a typo or a wrong object must not become an address without digits */
+	expect_error(K_ADDR, 0, "{\"foo\":1}", "unknown field \"foo\"");
+	expect_error(K_ADDR, 0, "{\"nature\":\"international\",\"plan\":\"isdn\"}", "digits: missing");
+	expect_error(K_BCD, 0, "{\"digit\":\"123\"}", "unknown field \"digit\"");
+	expect_encode(K_ADDR, 0, "{\"nature\":\"international\",\"plan\":\"isdn\",\"digits\":\"\"}", "91");
 	expect_error(K_ADDR, 0, "{\"digits\":12}", "digits: expected a string");
 	expect_error(K_ADDR, 0, "[1]", "expected an object");
 	expect_error(K_ADDR, 0, "{\"hex\":\"123\"}", "hex");
