@@ -808,7 +808,9 @@ static int number_parse(const jv_t *v, struct number *x, const struct value_stri
 	return 0;
 }
 
-void gsmv_address_to_json(struct jw *w, const uint8_t *p, size_t n)
+/* AddressString and the BCD number share one layout; only the names differ. */
+static void number_to_json(struct jw *w, const uint8_t *p, size_t n, const struct value_string *natures,
+			   const struct value_string *plans)
 {
 	struct number x;
 	uint8_t enc[MAX_DIGITS / 2 + 1];
@@ -821,22 +823,33 @@ void gsmv_address_to_json(struct jw *w, const uint8_t *p, size_t n)
 	}
 	len = number_encode(&x, enc, sizeof(enc), NULL, 0);
 	jw_obj_begin(w);
-	number_write(w, &x, addr_nature_names, addr_plan_names);
+	number_write(w, &x, natures, plans);
 	if (!same_bytes(enc, len, p, n))
 		jw_khex(w, "hex", p, n);
 	jw_obj_end(w);
 }
 
-int gsmv_address_from_json(const jv_t *v, uint8_t *out, size_t cap, char *err, size_t errsz)
+static int number_from_json(const jv_t *v, uint8_t *out, size_t cap, const struct value_string *natures,
+			    const struct value_string *plans, char *err, size_t errsz)
 {
 	struct number x;
 	int rc = hex_member(v, out, cap, err, errsz);
 
 	if (rc != ABSENT)
 		return rc;
-	if (number_parse(v, &x, addr_nature_names, addr_plan_names, err, errsz) < 0)
+	if (number_parse(v, &x, natures, plans, err, errsz) < 0)
 		return -1;
 	return number_encode(&x, out, cap, err, errsz);
+}
+
+void gsmv_address_to_json(struct jw *w, const uint8_t *p, size_t n)
+{
+	number_to_json(w, p, n, addr_nature_names, addr_plan_names);
+}
+
+int gsmv_address_from_json(const jv_t *v, uint8_t *out, size_t cap, char *err, size_t errsz)
+{
+	return number_from_json(v, out, cap, addr_nature_names, addr_plan_names, err, errsz);
 }
 
 void gsmv_tbcd_to_json(struct jw *w, const uint8_t *p, size_t n)
@@ -2364,33 +2377,12 @@ static const struct value_string bcd_plan_names[] = {
 
 void gsmv_bcd_number_to_json(struct jw *w, const uint8_t *p, size_t n)
 {
-	struct number x;
-	uint8_t enc[MAX_DIGITS / 2 + 1];
-	char err[64];
-	int len;
-
-	if (number_decode(&x, p, n, err, sizeof(err)) < 0) {
-		write_error(w, p, n, err);
-		return;
-	}
-	len = number_encode(&x, enc, sizeof(enc), NULL, 0);
-	jw_obj_begin(w);
-	number_write(w, &x, bcd_nature_names, bcd_plan_names);
-	if (!same_bytes(enc, len, p, n))
-		jw_khex(w, "hex", p, n);
-	jw_obj_end(w);
+	number_to_json(w, p, n, bcd_nature_names, bcd_plan_names);
 }
 
 int gsmv_bcd_number_from_json(const jv_t *v, uint8_t *out, size_t cap, char *err, size_t errsz)
 {
-	struct number x;
-	int rc = hex_member(v, out, cap, err, errsz);
-
-	if (rc != ABSENT)
-		return rc;
-	if (number_parse(v, &x, bcd_nature_names, bcd_plan_names, err, errsz) < 0)
-		return -1;
-	return number_encode(&x, out, cap, err, errsz);
+	return number_from_json(v, out, cap, bcd_nature_names, bcd_plan_names, err, errsz);
 }
 
 /* ------------------------------------------------------------------------ */
