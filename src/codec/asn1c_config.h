@@ -6,3 +6,6 @@
  */
 #pragma once
 #define ASN_DEBUG(...) ((void)0)
+
+/* asn1c's allocation macros are patched (CMakeLists.txt) to call these. */
+#include "asn_arena.h"

@@ -27,6 +27,7 @@
 
 #include "asn_json.h"
 #include "ptrmap.h"
+#include "asn_arena.h"
 
 #define ASN_JSON_MAX_DEPTH 48
 
@@ -532,7 +533,8 @@ int asn_ber_to_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const uint8_t
 	}
 	rc = asn_to_json(c, td, st);
 out:
-	ASN_STRUCT_FREE(*td, st);
+	if (!asn_arena_active())	/* else the arena goes at once, later */
+		ASN_STRUCT_FREE(*td, st);
 	asn_ext_release(mark);
 	return rc;
 }

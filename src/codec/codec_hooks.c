@@ -177,12 +177,12 @@ static int contained_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, co
 		if (asn_json_to_any(c, inner, v, &any) == 0 && (size_t)any.size <= cap) {
 			int n = any.size;
 			memcpy(out, any.buf, (size_t)n);
-			free(any.buf);
+			asn_mem_free(any.buf);
 			c->err = saved_err;
 			c->errsz = saved_errsz;
 			return n;
 		}
-		free(any.buf);
+		asn_mem_free(any.buf);
 		if (!why[0])
 			snprintf(why, sizeof(why), "%s", tmp[0] ? tmp : "too long");
 	}

@@ -241,7 +241,7 @@ static int new_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const jv
 
 	if (!sz)
 		return asn_json_error(c, "%s: unsupported ASN.1 type", type_name(td));
-	*pp = calloc(1, sz);
+	*pp = asn_mem_calloc(1, sz);
 	if (!*pp)
 		return asn_json_error(c, "%s: out of memory", type_name(td));
 	return asn_from_json(c, td, v, *pp);
@@ -451,11 +451,13 @@ static int sequence_of_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, 
 	for (i = 0; i < jv_array_size(v); i++) {
 		void *elem = NULL;
 		if (new_from_json(c, et, jv_array_get(v, i), &elem)) {
-			ASN_STRUCT_FREE(*et, elem);
+			if (!asn_arena_active())
+				ASN_STRUCT_FREE(*et, elem);
 			return at(c, NULL, (long)i);
 		}
 		if (asn_set_add(list, elem)) {
-			ASN_STRUCT_FREE(*et, elem);
+			if (!asn_arena_active())
+				ASN_STRUCT_FREE(*et, elem);
 			return asn_json_error(c, "%s: out of memory", type_name(td));
 		}
 	}
@@ -537,7 +539,7 @@ int asn_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const jv_t *v, 
 
 int asn_json_to_any(struct asn_json *c, asn_TYPE_descriptor_t *td, const jv_t *v, ANY_t *any)
 {
-	void *st = calloc(1, asn_struct_size(td) ? asn_struct_size(td) : 1);
+	void *st = asn_mem_calloc(1, asn_struct_size(td) ? asn_struct_size(td) : 1);
 	size_t mark = asn_ext_mark();
 	char why[128];
 	size_t whylen = sizeof(why);
@@ -557,7 +559,8 @@ int asn_json_to_any(struct asn_json *c, asn_TYPE_descriptor_t *td, const jv_t *v
 		else if (OCTET_STRING_fromBuf((OCTET_STRING_t *)any, (const char *)buf, (int)n))
 			rc = asn_json_error(c, "%s: out of memory", type_name(td));
 	}
-	ASN_STRUCT_FREE(*td, st);
+	if (!asn_arena_active())
+		ASN_STRUCT_FREE(*td, st);
 	asn_ext_release(mark);
 	return rc;
 }

@@ -355,6 +355,7 @@ int ss7_codec_decode(const uint8_t *ber, size_t len, const struct ss7_codec_opts
 		.w = w, .hooks = &decode_hooks, .user = &st,
 		.err = err, .errsz = errsz, .ussd_dcs = -1, .sms_dir = -1,
 	};
+	int rc;
 
 	ss7_codec_init();
 	if (err && errsz)
@@ -362,7 +363,10 @@ int ss7_codec_decode(const uint8_t *ber, size_t len, const struct ss7_codec_opts
 	st.proto = st.opts->proto == SS7_CODEC_CAP ? SS7_PROTO_CAP : SS7_PROTO_MAP;
 	st.version = st.opts->version;
 	c.version = st.version;
-	if (asn_ber_to_json(&c, &asn_DEF_TCMessage, ber, len))
+	asn_arena_begin();
+	rc = asn_ber_to_json(&c, &asn_DEF_TCMessage, ber, len);
+	asn_arena_end();
+	if (rc)
 		return -1;
 	if (!jw_ok(w))
 		return asn_json_error(&c, "out of memory writing JSON");
@@ -471,7 +475,7 @@ static int any_from_json(struct asn_json *c, asn_TYPE_descriptor_t *parent,
 			c->errsz = saved_errsz;
 			return 1;
 		}
-		free(any->buf);
+		asn_mem_free(any->buf);
 		any->buf = NULL;
 		any->size = 0;
 		if (i == 0)
@@ -555,6 +559,7 @@ long ss7_codec_encode(const char *json, size_t json_len, const struct ss7_codec_
 		.err = err, .errsz = errsz, .ussd_dcs = -1, .sms_dir = -1,
 	};
 	TCMessage_t *tc = NULL;
+	bool in_arena = false;
 	/* one reader arena per thread, reused: parsing allocates nothing once warm */
 	static __thread struct jv_doc doc;
 	char jerr[128];
@@ -583,7 +588,9 @@ long ss7_codec_encode(const char *json, size_t json_len, const struct ss7_codec_
 	c.version = st.version;
 	if (prepare(&c, root))
 		goto out;
-	tc = calloc(1, sizeof(*tc));
+	asn_arena_begin();
+	in_arena = true;
+	tc = asn_mem_calloc(1, sizeof(*tc));
 	if (!tc) {
 		asn_json_error(&c, "out of memory");
 		goto out;
@@ -601,7 +608,10 @@ long ss7_codec_encode(const char *json, size_t json_len, const struct ss7_codec_
 		goto out;
 	}
 out:
-	ASN_STRUCT_FREE(asn_DEF_TCMessage, tc);
+	if (!asn_arena_active())
+		ASN_STRUCT_FREE(asn_DEF_TCMessage, tc);
+	if (in_arena)
+		asn_arena_end();
 	asn_ext_release(mark);
 	return rc;
 }
