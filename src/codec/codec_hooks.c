@@ -9,6 +9,8 @@
 
 #include <OCTET_STRING.h>
 
+#include <osmocom/core/utils.h>
+
 #include "asn_json.h"
 #include "gsm_values.h"
 #include "ptrmap.h"
@@ -324,25 +326,12 @@ int codec_value_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const j
 	return n;
 }
 
+/* A one-octet hex string ("0f"), or -1. */
 static int parse_hex_octet(const char *s)
 {
-	int v = 0, i;
+	uint8_t b;
 
-	if (!s || strlen(s) != 2)
-		return -1;
-	for (i = 0; i < 2; i++) {
-		char ch = s[i];
-		v <<= 4;
-		if (ch >= '0' && ch <= '9')
-			v |= ch - '0';
-		else if (ch >= 'a' && ch <= 'f')
-			v |= ch - 'a' + 10;
-		else if (ch >= 'A' && ch <= 'F')
-			v |= ch - 'A' + 10;
-		else
-			return -1;
-	}
-	return v;
+	return s && osmo_hexparse(s, &b, 1) == 1 ? b : -1;
 }
 
 /* Decode direction: note what later siblings need. */

@@ -4,6 +4,7 @@
  * "RoutingInfoForSM-Arg.msisdn: expected a hex string".
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +20,8 @@
 #include <constr_SET_OF.h>
 #include <asn_SET_OF.h>
 
+#include <osmocom/core/utils.h>
+
 #include "asn_json.h"
 
 #define MAX_VALUE_BYTES 4096
@@ -28,23 +31,10 @@ static const char *type_name(asn_TYPE_descriptor_t *td)
 	return td->name && td->name[0] ? td->name : "value";
 }
 
-/* Parse lowercase or uppercase hex; returns the byte count or -1. */
+/* Hex text (either case) to bytes; returns the byte count or -1. */
 static long hex_decode(const char *s, uint8_t *out, size_t cap)
 {
-	size_t n = strlen(s), i;
-
-	if (n % 2 || n / 2 > cap)
-		return -1;
-	for (i = 0; i < n; i += 2) {
-		int hi, lo;
-		char a = s[i], b = s[i + 1];
-		hi = a >= '0' && a <= '9' ? a - '0' : a >= 'a' && a <= 'f' ? a - 'a' + 10 : a >= 'A' && a <= 'F' ? a - 'A' + 10 : -1;
-		lo = b >= '0' && b <= '9' ? b - '0' : b >= 'a' && b <= 'f' ? b - 'a' + 10 : b >= 'A' && b <= 'F' ? b - 'A' + 10 : -1;
-		if (hi < 0 || lo < 0)
-			return -1;
-		out[i / 2] = (uint8_t)(hi << 4 | lo);
-	}
-	return (long)(n / 2);
+	return osmo_hexparse(s, out, cap > UINT_MAX ? UINT_MAX : (unsigned)cap);
 }
 
 static int set_bytes(struct asn_json *c, asn_TYPE_descriptor_t *td, OCTET_STRING_t *os,
