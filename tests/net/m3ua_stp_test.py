@@ -11,6 +11,7 @@ M failed' and exits non-zero on failure.
 import argparse
 import os
 import queue
+import re
 import shutil
 import signal
 import socket
@@ -235,7 +236,10 @@ def tshark_fields(pcap, fields, extra=()):
 
 
 def m3ua_streams(pcap):
-    """The TCP payload of each direction of each ASP connection, reassembled by seq."""
+    """The TCP payload of each direction of each ASP connection, reassembled by seq.
+
+    Returns {(stream, sport, dport): (bytes, complete)}; a direction is cut at its first
+    sequence gap (octets the capture missed), and complete is False then."""
     rc, rows, err = tshark_fields(pcap, ['tcp.stream', 'tcp.srcport', 'tcp.dstport',
                                          'tcp.seq', 'tcp.payload'], ['-Y', 'tcp.len > 0'])
     streams = {}
@@ -246,13 +250,22 @@ def m3ua_streams(pcap):
             bytes.fromhex(payload.replace(':', ''))
     out = {}
     for key, segs in streams.items():
-        data, nxt = b'', min(segs)
+        data, nxt, complete = b'', min(segs), True
         for seq in sorted(segs):
+            if seq > nxt:
+                complete = False
+                break
             if seq == nxt:
                 data += segs[seq]
                 nxt += len(segs[seq])
-        out[key] = data
+        out[key] = (data, complete)
     return out
+
+
+def capture_drops(stderr):
+    """Packets the capture itself says it dropped (dumpcap's closing statistics line)."""
+    m = re.search(r"Packets received/dropped on interface '[^']*': \d+/(\d+)", stderr)
+    return int(m.group(1)) if m else None
 
 
 def sctp_wrap(msg, tsn, sport, dport):
@@ -262,7 +275,7 @@ def sctp_wrap(msg, tsn, sport, dport):
     return struct.pack('>HHII', sport, dport, 0, 0) + chunk
 
 
-def check_capture(pcap, workdir, data_expected):
+def check_capture(pcap, workdir, data_expected, drops):
     # 1. What Wireshark 4.0 makes of M3UA over TCP by itself.
     rc, rows, err = tshark_fields(pcap, ['frame.number'],
                                   ['-d', 'tcp.port==%d,m3ua' % STP_PORT, '-Y', 'm3ua'])
@@ -272,21 +285,31 @@ def check_capture(pcap, workdir, data_expected):
         flush=True)
 
     # 2. The same bytes split by the M3UA length, re-wrapped in SCTP and decoded.
+    # A direction with a sequence gap is checked up to the gap, and only when the capture
+    # itself reported drops (its kernel buffer overflowed on a loaded host): a gap the
+    # capture does not explain fails, as does any framing fault in the octets it holds.
     streams = m3ua_streams(pcap)
     msgs, bad_framing = [], []
-    for (stream, sport, dport), data in sorted(streams.items()):
+    gaps = [key for key, (_, complete) in streams.items() if not complete]
+    for (stream, sport, dport), (data, complete) in sorted(streams.items()):
         off = 0
         while off + 8 <= len(data):
             n = struct.unpack('>I', data[off + 4:off + 8])[0]
-            if n < 8 or n % 4 or off + n > len(data):
+            if n < 8 or n % 4 or (complete and off + n > len(data)):
                 bad_framing.append((stream, sport, off, n))
                 break
+            if off + n > len(data):
+                break   # the last message before a gap
             msgs.append((sport, dport, data[off:off + n]))
             off += n
-        if off != len(data) and not bad_framing:
+        if complete and off != len(data) and not bad_framing:
             bad_framing.append((stream, sport, off, len(data)))
+    if gaps:
+        print('note - the capture reported %s dropped packets; %d directions checked up to '
+              'their first gap' % (drops, len(gaps)), flush=True)
     check('capture: %d M3UA messages in %d TCP directions, framing consistent'
-          % (len(msgs), len(streams)), msgs and not bad_framing, bad_framing[:3])
+          % (len(msgs), len(streams)), msgs and not bad_framing and (not gaps or drops),
+          (bad_framing[:3], 'gaps without reported drops' if gaps and not drops else ''))
     txt, wrapped = os.path.join(workdir, 'm3ua.txt'), os.path.join(workdir, 'm3ua-sctp.pcapng')
     with open(txt, 'w') as f:
         for i, (sport, dport, m) in enumerate(msgs):
@@ -301,7 +324,8 @@ def check_capture(pcap, workdir, data_expected):
     problems = [r for r in rows if r[2] or r[3]]
     data = sum(1 for r in decoded if r[0] == '1' and r[1] == '1')
     check('tshark decodes every captured message as M3UA, none malformed (%d DATA)' % data,
-          rc == 0 and len(decoded) == len(msgs) and not problems and data == data_expected,
+          rc == 0 and len(decoded) == len(msgs) and not problems
+          and (data == data_expected if not gaps else 0 < data <= data_expected),
           'rc=%d decoded=%d/%d problems=%s data=%d/%d %s' % (
               rc, len(decoded), len(msgs), problems[:3], data, data_expected, err[:200]))
 
@@ -334,10 +358,13 @@ def main():
         if not check('test ports free', not busy, busy):
             return 1
         if not args.no_capture:
-            tshark = Proc('tshark', ['tshark', '-i', 'lo', '-f', 'tcp port %d' % STP_PORT,
-                                     '-w', pcap, '-a', 'duration:50', '-q'], workdir,
+            # dumpcap with a 64 MiB kernel buffer: the default 2 MiB overflows when the
+            # 1000-message phases run beside other tests on 2 cores.
+            tshark = Proc('dumpcap', ['dumpcap', '-i', 'lo', '-B', '64',
+                                      '-f', 'tcp port %d' % STP_PORT,
+                                      '-w', pcap, '-a', 'duration:50', '-q'], workdir,
                           stdin=False)
-            if not check('tshark captures on lo', wait_until(
+            if not check('dumpcap captures on lo', wait_until(
                     lambda: 'Capturing on' in tshark.stderr() or tshark.p.poll() is not None, 10)
                     and tshark.p.poll() is None, tshark.stderr()[-300:]):
                 tshark.stop()
@@ -371,7 +398,7 @@ def main():
         if tshark:
             time.sleep(0.3)
             tshark.stop(signal.SIGINT, 10)
-            check_capture(pcap, workdir, 4 * n)
+            check_capture(pcap, workdir, 4 * n, capture_drops(tshark.stderr()))
 
         if args.bench:
             cpu0 = [p.cpu_ns() for p in (stp, a, b)]
