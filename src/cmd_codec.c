@@ -21,17 +21,29 @@ static int fail(const char *cmd, const char *msg)
 	return 2;
 }
 
-/* --proto and --version, shared by both commands; returns optind or -1. */
+/* --param KIND --code N: one component parameter instead of a whole message */
+static struct {
+	bool on;
+	struct ss7_param_ref ref;
+} param;
+
+/* Options shared by both commands; returns optind or -1. */
 static int parse_opts(int argc, char **argv, struct ss7_codec_opts *o, const char *cmd)
 {
 	static const struct option longopts[] = {
 		{ "proto", required_argument, NULL, 'p' },
 		{ "version", required_argument, NULL, 'v' },
+		{ "param", required_argument, NULL, 'k' },
+		{ "code", required_argument, NULL, 'c' },
+		{ "ac", required_argument, NULL, 'a' },
 		{ NULL, 0, NULL, 0 },
 	};
+	bool have_code = false;
+	char *end;
 	int ch;
 
 	memset(o, 0, sizeof(*o));
+	memset(&param, 0, sizeof(param));
 	if (getenv("SS7GW_CODEC_SELFCHECK"))
 		ss7_codec_selfcheck(true);
 	optind = 1;
@@ -51,10 +63,40 @@ static int parse_opts(int argc, char **argv, struct ss7_codec_opts *o, const cha
 			if (o->version < 1 || o->version > 4)
 				return fail(cmd, "--version takes 1 to 4"), -1;
 			break;
+		case 'k':
+			param.on = true;
+			if (!strcmp(optarg, "argument"))
+				param.ref.kind = SS7_PARAM_ARGUMENT;
+			else if (!strcmp(optarg, "result"))
+				param.ref.kind = SS7_PARAM_RESULT;
+			else if (!strcmp(optarg, "error"))
+				param.ref.kind = SS7_PARAM_ERROR;
+			else
+				return fail(cmd, "--param takes argument, result or error"), -1;
+			break;
+		case 'a': {
+			/* an application context sets both the protocol and the version */
+			struct ss7_codec_ac ac;
+			if (ss7_codec_ac_by_name(optarg, 0, &ac))
+				return fail(cmd, "--ac: unknown application context"), -1;
+			o->proto = ac.proto;
+			o->version = ac.version;
+			break;
+		}
+		case 'c':
+			param.ref.code = strtol(optarg, &end, 10);
+			if (*end || end == optarg)
+				return fail(cmd, "--code takes a local operation or error code"), -1;
+			have_code = true;
+			break;
 		default:
 			return fail(cmd, "unknown option (see ss7gw --help)"), -1;
 		}
 	}
+	if (param.on != have_code)
+		return fail(cmd, "--param and --code go together"), -1;
+	param.ref.proto = o->proto;
+	param.ref.version = o->version;
 	return optind;
 }
 
@@ -102,7 +144,8 @@ int cmd_decode(int argc, char **argv)
 	if (n == 0)
 		return fail("decode", "empty message");
 	jw_init(&w);
-	if (ss7_codec_decode(msg, n, &o, &w, err, sizeof(err))) {
+	if (param.on ? ss7_codec_param_decode(&param.ref, msg, n, &w, err, sizeof(err))
+		     : ss7_codec_decode(msg, n, &o, &w, err, sizeof(err))) {
 		jw_free(&w);
 		return fail("decode", err);
 	}
@@ -135,7 +178,8 @@ int cmd_encode(int argc, char **argv)
 		free(json);
 		return fail("encode", "JSON input too large");
 	}
-	n = ss7_codec_encode(json, len, &o, out, sizeof(out), err, sizeof(err));
+	n = param.on ? ss7_codec_param_encode(&param.ref, json, len, out, sizeof(out), err, sizeof(err))
+		     : ss7_codec_encode(json, len, &o, out, sizeof(out), err, sizeof(err));
 	free(json);
 	if (n < 0)
 		return fail("encode", err);

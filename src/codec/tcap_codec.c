@@ -167,26 +167,33 @@ static bool is_parameter_of(asn_TYPE_descriptor_t *parent, const char *name)
  * ReturnError, for the current code in every version the context allows.
  */
 #define MAX_PARAM_TYPES 8
-static int param_types(const struct tcap_state *st, asn_TYPE_descriptor_t *parent,
-		       asn_TYPE_descriptor_t *types[MAX_PARAM_TYPES])
+static int types_of_kind(const struct tcap_state *st, enum ss7_param_kind kind,
+			 asn_TYPE_descriptor_t *types[MAX_PARAM_TYPES])
 {
 	int n = 0;
 
-	if (is_parameter_of(parent, "ReturnError")) {
+	if (kind == SS7_PARAM_ERROR) {
 		const struct ss7_error *e = NULL;
 		while ((e = next_err(st, st->code, e)) && n < MAX_PARAM_TYPES)
 			if (e->param)
 				types[n++] = e->param;
 	} else {
 		const struct ss7_operation *op = NULL;
-		bool res = !is_parameter_of(parent, "Invoke");
 		while ((op = next_op(st, st->code, op)) && n < MAX_PARAM_TYPES) {
-			asn_TYPE_descriptor_t *td = res ? op->res : op->arg;
+			asn_TYPE_descriptor_t *td = kind == SS7_PARAM_RESULT ? op->res : op->arg;
 			if (td && (n == 0 || types[n - 1] != td))
 				types[n++] = td;
 		}
 	}
 	return n;
+}
+
+static int param_types(const struct tcap_state *st, asn_TYPE_descriptor_t *parent,
+		       asn_TYPE_descriptor_t *types[MAX_PARAM_TYPES])
+{
+	enum ss7_param_kind kind = is_parameter_of(parent, "ReturnError") ? SS7_PARAM_ERROR :
+				   is_parameter_of(parent, "Invoke") ? SS7_PARAM_ARGUMENT : SS7_PARAM_RESULT;
+	return types_of_kind(st, kind, types);
 }
 
 /*
@@ -615,3 +622,133 @@ out:
 	asn_ext_release(mark);
 	return rc;
 }
+
+/* --- one component parameter --------------------------------------------- */
+
+static const char *const kind_names[] = {
+	[SS7_PARAM_ARGUMENT] = "argument", [SS7_PARAM_RESULT] = "result", [SS7_PARAM_ERROR] = "parameter",
+};
+
+/* The candidate types for ref, or 0 with the reason in err. */
+static int param_ref_types(struct tcap_state *st, const struct ss7_param_ref *ref,
+			   asn_TYPE_descriptor_t *types[MAX_PARAM_TYPES], char *err, size_t errsz)
+{
+	bool known;
+	int n;
+
+	st->proto = ref->proto == SS7_CODEC_CAP ? SS7_PROTO_CAP : SS7_PROTO_MAP;
+	st->version = ref->version;
+	st->code = ref->code;
+	st->code_valid = true;
+	if ((unsigned)ref->kind > SS7_PARAM_ERROR) {
+		snprintf(err, errsz, "bad parameter kind %d", (int)ref->kind);
+		return 0;
+	}
+	n = types_of_kind(st, ref->kind, types);
+	if (n)
+		return n;
+	known = ref->kind == SS7_PARAM_ERROR ? next_err(st, ref->code, NULL) != NULL
+					     : next_op(st, ref->code, NULL) != NULL;
+	if (known)
+		snprintf(err, errsz, "%s %s %ld has no %s", proto_name(st),
+			 ref->kind == SS7_PARAM_ERROR ? "error" : "operation", ref->code,
+			 kind_names[ref->kind]);
+	else
+		snprintf(err, errsz, "unknown %s %s %ld%s", proto_name(st),
+			 ref->kind == SS7_PARAM_ERROR ? "error" : "operation", ref->code,
+			 ref->version ? " in this version" : "");
+	return 0;
+}
+
+int ss7_codec_param_decode(const struct ss7_param_ref *ref, const uint8_t *tlv, size_t len,
+			   struct jw *w, char *err, size_t errsz)
+{
+	static const struct ss7_codec_opts defaults;
+	struct tcap_state st = { .opts = &defaults };
+	struct asn_json c = {
+		.w = w, .hooks = &decode_hooks, .user = &st,
+		.err = err, .errsz = errsz, .ussd_dcs = -1, .sms_dir = -1,
+	};
+	asn_TYPE_descriptor_t *types[MAX_PARAM_TYPES];
+	ANY_t any = { .buf = (uint8_t *)tlv, .size = (int)len };
+	struct jw_mark m = jw_mark(w);
+	int n, rc;
+
+	ss7_codec_init();
+	if (err && errsz)
+		err[0] = '\0';
+	n = param_ref_types(&st, ref, types, err, errsz);
+	if (!n)
+		return -1;
+	if (len == 0 || len > INT32_MAX)
+		return asn_json_error(&c, "empty parameter");
+	c.version = st.version;
+	asn_arena_begin();
+	rc = decode_param(&c, &any, types, n);
+	asn_arena_end();
+	if (rc == 0) {
+		jw_rollback(w, m);
+		return asn_json_error(&c, "%s", st.note[0] ? st.note : "parameter does not decode");
+	}
+	if (rc < 0)
+		return -1;
+	if (!jw_ok(w))
+		return asn_json_error(&c, "out of memory writing JSON");
+	return 0;
+}
+
+long ss7_codec_param_encode(const struct ss7_param_ref *ref, const char *json, size_t json_len,
+			    uint8_t *out, size_t cap, char *err, size_t errsz)
+{
+	static const struct ss7_codec_opts defaults;
+	static __thread struct jv_doc doc;
+	struct tcap_state st = { .opts = &defaults };
+	struct asn_json c = {
+		.hooks = &encode_hooks, .user = &st,
+		.err = err, .errsz = errsz, .ussd_dcs = -1, .sms_dir = -1,
+	};
+	asn_TYPE_descriptor_t *types[MAX_PARAM_TYPES];
+	char jerr[128], why[200] = "";
+	size_t mark = asn_ext_mark();
+	long rc = -1;
+	int n, i;
+
+	ss7_codec_init();
+	if (err && errsz)
+		err[0] = '\0';
+	n = param_ref_types(&st, ref, types, err, errsz);
+	if (!n)
+		return -1;
+	if (jv_parse(&doc, json, json_len, jerr, sizeof(jerr)))
+		return asn_json_error(&c, "JSON %s", jerr);
+	c.version = st.version;
+	st.doc = &doc;
+	asn_arena_begin();
+	/* newest matching version first; an older syntax only if the newest cannot take it */
+	for (i = 0; i < n && rc < 0; i++) {
+		ANY_t any = { 0 };
+		char tmp[200] = "";
+		c.err = tmp;
+		c.errsz = sizeof(tmp);
+		if (asn_json_to_any(&c, types[i], doc.root, &any) == 0) {
+			if ((size_t)any.size <= cap) {
+				memcpy(out, any.buf, (size_t)any.size);
+				rc = any.size;
+			} else {
+				snprintf(why, sizeof(why), "parameter longer than %zu bytes", cap);
+				i = n;
+			}
+		} else if (i == 0) {
+			snprintf(why, sizeof(why), "%s", tmp);
+		}
+		asn_mem_free(any.buf);
+	}
+	asn_arena_end();
+	asn_ext_release(mark);
+	c.err = err;
+	c.errsz = errsz;
+	if (rc < 0)
+		asn_json_error(&c, "%s", why);
+	return rc;
+}
+
