@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "jv.h"
+#include "jw.h"
 
 #define CHUNK_MIN (16 * 1024)
 
@@ -549,4 +550,44 @@ void jv_object_del(jv_t *obj, const char *key)
 			obj->n--;
 			return;
 		}
+}
+
+void jv_write(struct jw *w, const jv_t *v)
+{
+	char num[40];
+	uint32_t i;
+
+	switch (v->type) {
+	case JV_NULL:
+		jw_null(w);
+		break;
+	case JV_FALSE:
+	case JV_TRUE:
+		jw_bool(w, v->type == JV_TRUE);
+		break;
+	case JV_INTEGER:
+		jw_int(w, v->u.i);
+		break;
+	case JV_REAL:
+		snprintf(num, sizeof(num), "%.17g", v->u.d);
+		jw_raw(w, num, strlen(num));
+		break;
+	case JV_STRING:
+		jw_strn(w, v->u.s, v->n);
+		break;
+	case JV_ARRAY:
+		jw_arr_begin(w);
+		for (i = 0; i < v->n; i++)
+			jv_write(w, v->u.items[i]);
+		jw_arr_end(w);
+		break;
+	case JV_OBJECT:
+		jw_obj_begin(w);
+		for (i = 0; i < v->n; i++) {
+			jw_key(w, v->u.items[i]->key);
+			jv_write(w, v->u.items[i]);
+		}
+		jw_obj_end(w);
+		break;
+	}
 }

@@ -47,6 +47,10 @@ int jv_object_set(struct jv_doc *d, jv_t *obj, const char *key, jv_t *value);
 /* Remove a member if present. */
 void jv_object_del(jv_t *obj, const char *key);
 
+/* Write v (and everything under it) as JSON text. */
+struct jw;
+void jv_write(struct jw *w, const jv_t *v);
+
 static inline bool jv_is_object(const jv_t *v) { return v && v->type == JV_OBJECT; }
 static inline bool jv_is_array(const jv_t *v) { return v && v->type == JV_ARRAY; }
 static inline bool jv_is_string(const jv_t *v) { return v && v->type == JV_STRING; }
