@@ -19,6 +19,7 @@
 #include "jv.h"
 #include "jw.h"
 #include "sim.h"
+#include "sim_load.h"
 
 static int passed, failed;
 
@@ -281,6 +282,50 @@ static void flows_end_to_end(void)
 	CHECK(as->flows_started == 5 && as->flows_ok == 3 && as->flows_failed == 2, "flow counters");
 }
 
+static void load_finished(void *arg)
+{
+	*(int *)arg = 1;
+}
+
+/* 500 SMS-MT flows (1000 dialogues), 50 in flight, then a rate-bounded run. */
+static void load_generator(void)
+{
+	struct sim_load_cfg cfg = { .flow = "sms-mt", .count = 500, .concurrency = 50 };
+	unsigned int ok, bad, open;
+	struct timespec t0, t;
+	struct sim_load *l;
+	int done = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	l = sim_load_start(ctx, A.sim, &cfg, load_finished, &done);
+	CHECK(l != NULL, "load started");
+	do {
+		osmo_select_main(0);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while (!done && t.tv_sec - t0.tv_sec < 20);
+	sim_load_results(l, &ok, &bad, &open);
+	CHECK(done && ok == 500 && !bad && !open, "500 flows: ok %u failed %u open %u", ok, bad, open);
+	sim_load_report(l, stdout);
+	talloc_free(l);
+
+	/* 40 per second for at most 250 ms: about 10 starts, never more than the rate allows */
+	cfg = (struct sim_load_cfg){ .flow = "sms-mt", .count = 1000, .concurrency = 5, .rate = 40,
+				     .duration_ms = 250 };
+	done = 0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	l = sim_load_start(ctx, A.sim, &cfg, load_finished, &done);
+	do {
+		osmo_select_main(0);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while (!done && t.tv_sec - t0.tv_sec < 20);
+	sim_load_results(l, &ok, &bad, &open);
+	CHECK(done && ok >= 8 && ok <= 12 && !bad, "rate and duration bound the starts: %u ok", ok);
+	sim_load_report(l, stdout);
+	talloc_free(l);
+	CHECK(cfg.count && !sim_load_start(ctx, A.sim, &(struct sim_load_cfg){ .flow = "x" }, NULL, NULL),
+	      "count 0 refused");
+}
+
 static void refused_scenarios(void)
 {
 	static const struct { const char *json, *why; } bad[] = {
@@ -326,6 +371,7 @@ int main(void)
 	load(&B, responders);
 
 	flows_end_to_end();
+	load_generator();
 	refused_scenarios();
 
 	sim_destroy(A.sim);
