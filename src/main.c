@@ -1,6 +1,6 @@
 /*
  * ss7gw: the SS7 HA gateway's single binary. Subcommands are tools around the
- * gateway (codec now; the service itself comes with the network layer).
+ * gateway (codec) and the gateway service itself (run).
  */
 #include <stdio.h>
 #include <string.h>
@@ -14,6 +14,7 @@ static const struct {
 } commands[] = {
 	{ "decode", cmd_decode, "decode [--proto map|cap] [--version N] HEX   print the JSON of one TCAP message" },
 	{ "encode", cmd_encode, "encode [--proto map|cap] [--version N] < JSON  print the hex of one TCAP message" },
+	{ "run", cmd_run, "run -c FILE [--vty-port N]   run the gateway (M3UA link; events as JSON lines)" },
 };
 
 static void usage(FILE *f)
