@@ -139,7 +139,7 @@ void sccp_node_logl(struct sccp_node *node, enum sccp_log_kind kind, int level, 
 	struct timeval tv;
 	va_list ap;
 
-	if (!log_check_level(sccp_node_log_ss, level))
+	if (!osmo_log_info || !log_check_level(sccp_node_log_ss, level))
 		return;
 	osmo_gettimeofday(&tv, NULL);
 	if (node->log_limit[kind].sec == tv.tv_sec) {
@@ -151,10 +151,10 @@ void sccp_node_logl(struct sccp_node *node, enum sccp_log_kind kind, int level, 
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	if (node->log_limit[kind].suppressed)
-		LOGP(sccp_node_log_ss, level, "SCCP(%s): %s (and %u similar in the last second)\n",
+		SCCP_LOG(level, "SCCP(%s): %s (and %u similar in the last second)\n",
 		     sccp_pc_str(node->cfg->pc), line, node->log_limit[kind].suppressed);
 	else
-		LOGP(sccp_node_log_ss, level, "SCCP(%s): %s\n", sccp_pc_str(node->cfg->pc), line);
+		SCCP_LOG(level, "SCCP(%s): %s\n", sccp_pc_str(node->cfg->pc), line);
 	node->log_limit[kind].suppressed = 0;
 }
 
@@ -231,7 +231,7 @@ struct sccp_node *sccp_node_alloc(void *ctx, const struct sccp_node_cfg *cfg,
 	unsigned int i;
 
 	if (!cfg || !ops || !ops->mtp_transfer_req || !ops->n_unitdata_ind || cfg_check(cfg) < 0) {
-		LOGP(sccp_node_log_ss, LOGL_ERROR, "SCCP node: bad configuration\n");
+		SCCP_LOG(LOGL_ERROR, "SCCP node: bad configuration\n");
 		return NULL;
 	}
 	node = talloc_zero(ctx, struct sccp_node);
@@ -247,7 +247,7 @@ struct sccp_node *sccp_node_alloc(void *ctx, const struct sccp_node_cfg *cfg,
 					  : NULL;
 	node->gtt = sccp_gtt_build(node, cfg->rules, cfg->num_rules);
 	if (!node->gtt || (cfg->num_rules && !node->cfg->rules)) {
-		LOGP(sccp_node_log_ss, LOGL_ERROR, "SCCP node: bad GTT rules\n");
+		SCCP_LOG(LOGL_ERROR, "SCCP node: bad GTT rules\n");
 		goto fail;
 	}
 	rcfg = (struct sccp_reasm_cfg){
@@ -323,7 +323,7 @@ static void pc_set(struct sccp_node *node, uint32_t pc, enum sccp_pc_state st)
 	if (node->pc_state[pc] == st)
 		return;
 	node->pc_state[pc] = st;
-	LOGP(sccp_node_log_ss, LOGL_NOTICE, "SCCP(%s): PC %s %s\n", sccp_pc_str(node->cfg->pc),
+	SCCP_LOG(LOGL_NOTICE, "SCCP(%s): PC %s %s\n", sccp_pc_str(node->cfg->pc),
 	     sccp_pc_str(pc), get_value_string(sccp_pc_state_names, st));
 	if (node->ops->n_pcstate_ind)
 		node->ops->n_pcstate_ind(node->priv, pc, st);
@@ -361,7 +361,7 @@ int sccp_node_subsystem_allowed(struct sccp_node *node, uint8_t ssn, bool allowe
 	if (node->ssn_allowed[ssn] == allowed)
 		return 0;
 	node->ssn_allowed[ssn] = allowed;
-	LOGP(sccp_node_log_ss, LOGL_NOTICE, "SCCP(%s): local SSN %u %s\n", sccp_pc_str(node->cfg->pc), ssn,
+	SCCP_LOG(LOGL_NOTICE, "SCCP(%s): local SSN %u %s\n", sccp_pc_str(node->cfg->pc), ssn,
 	     allowed ? "in service" : "out of service");
 	sccp_scmg_broadcast(node, ssn, allowed);
 	return 0;

@@ -63,6 +63,13 @@ struct sccp_node {
 	} log_limit[_SCCP_LOGK_COUNT];
 };
 
+/* libosmocore asserts when logging before log_init(): a node used by a tool
+ * or a fuzzer without logging stays silent instead */
+#define SCCP_LOG(level, fmt, args...) do {					\
+		if (osmo_log_info)						\
+			LOGP(sccp_node_log_ss, level, fmt, ##args);		\
+	} while (0)
+
 static inline void sccp_ctr_inc(struct sccp_node *node, unsigned int idx)
 {
 	rate_ctr_inc2(node->ctrs, idx);

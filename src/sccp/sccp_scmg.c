@@ -143,7 +143,7 @@ static void rss_set(struct sccp_node *node, struct sccp_rss *r, bool allowed, bo
 	}
 	if (!changed)
 		return;
-	LOGP(sccp_node_log_ss, LOGL_NOTICE, "SCCP(%s): remote SSN %u at %s %s\n", sccp_pc_str(node->cfg->pc),
+	SCCP_LOG(LOGL_NOTICE, "SCCP(%s): remote SSN %u at %s %s\n", sccp_pc_str(node->cfg->pc),
 	     r->ssn, sccp_pc_str(r->pc), allowed ? "allowed" : "prohibited");
 	if (node->ops->n_state_ind)
 		node->ops->n_state_ind(node->priv, r->pc, r->ssn, allowed);
@@ -219,7 +219,7 @@ void sccp_scmg_rx(struct sccp_node *node, const struct sccp_msg *msg, uint32_t o
 		return;
 	}
 	sccp_ctr_inc(node, SCCP_CTR_SCMG_IN + s.type - 1);
-	LOGP(sccp_node_log_ss, LOGL_DEBUG, "SCCP(%s): SCMG %s from %s: SSN %u PC %s\n",
+	SCCP_LOG(LOGL_DEBUG, "SCCP(%s): SCMG %s from %s: SSN %u PC %s\n",
 	     sccp_pc_str(node->cfg->pc), get_value_string(scmg_names, s.type), sccp_pc_str(opc), s.ssn,
 	     sccp_pc_str(s.pc));
 	switch (s.type) {

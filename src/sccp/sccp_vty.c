@@ -185,27 +185,22 @@ static int rule_option(struct vty *vty, struct sccp_gtt_rule *r, const char *k, 
 		r->rewrite = k[8] == 'p' ? SCCP_GTT_REPLACE_PREFIX : SCCP_GTT_REPLACE_ALL;
 		return 0;
 	}
-	if (parse_uint(vty, k, val, 255, &v) < 0)
-		return -1;
-	if (!strcmp(k, "tt"))
-		r->tt = v;
-	else if (!strcmp(k, "np"))
-		r->np = v;
-	else if (!strcmp(k, "nai"))
-		r->nai = v;
-	else if (!strcmp(k, "gti"))
-		r->gti = v;
-	else if (!strcmp(k, "ssn"))
-		r->ssn = v;
-	else if (!strcmp(k, "new-tt"))
-		r->new_tt = v;
-	else if (!strcmp(k, "new-np"))
-		r->new_np = v;
-	else if (!strcmp(k, "new-nai"))
-		r->new_nai = v;
-	else
-		return vty_out(vty, "%% unknown rule option '%s'%s", k, VTY_NEWLINE), -1;
-	return 0;
+	static const char *const nums[] = { "tt", "np", "nai", "gti", "ssn", "new-tt", "new-np", "new-nai" };
+	int16_t *const fields[] = { &r->tt, &r->np, &r->nai, &r->gti, NULL, &r->new_tt, &r->new_np, &r->new_nai };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(nums); i++) {
+		if (strcmp(k, nums[i]))
+			continue;
+		if (parse_uint(vty, k, val, 255, &v) < 0)
+			return -1;
+		if (fields[i])
+			*fields[i] = v;
+		else
+			r->ssn = v;
+		return 0;
+	}
+	return vty_out(vty, "%% unknown rule option '%s'%s", k, VTY_NEWLINE), -1;
 }
 
 DEFUN(cfg_gtt_rule, cfg_gtt_rule_cmd, "gtt rule <0-4294967295> prefix PREFIX .OPTIONS",
