@@ -124,7 +124,8 @@ static void sst_timer_cb(void *data)
 	if (!r->prohibited || node->pc_state[r->pc] == SCCP_PC_UNAVAILABLE)
 		return;	/* MTP-RESUME restarts the test */
 	scmg_send(node, r->pc, SCMG_SST, r->ssn, r->pc);
-	r->interval_ms = OSMO_MIN(OSMO_MAX(r->interval_ms * 2, node->cfg->t_stat_info_ms), node->cfg->t_stat_info_max_ms);
+	r->interval_ms = OSMO_MIN(OSMO_MAX(r->interval_ms * 2, node->cfg->t_stat_info_ms),
+				  node->cfg->t_stat_info_max_ms);
 	sst_schedule(r, r->interval_ms);
 }
 
