@@ -246,8 +246,11 @@ def m3ua_streams(pcap):
     for stream, sport, dport, seq, payload in rows:
         if H_PORT in (int(sport), int(dport)):
             continue    # the raw probes send broken framing on purpose
-        streams.setdefault((int(stream), int(sport), int(dport)), {})[int(seq)] = \
-            bytes.fromhex(payload.replace(':', ''))
+        segs = streams.setdefault((int(stream), int(sport), int(dport)), {})
+        data = bytes.fromhex(payload.replace(':', ''))
+        # a retransmission may resend part of a segment under the same seq: keep the longest
+        if len(data) > len(segs.get(int(seq), b'')):
+            segs[int(seq)] = data
     out = {}
     for key, segs in streams.items():
         data, nxt, complete = b'', min(segs), True
