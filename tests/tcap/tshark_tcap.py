@@ -4,6 +4,8 @@
     tshark_tcap.py PROGRAM [ARGS...]   runs "PROGRAM ARGS..." (e.g.
                                        "test_tcap_msg --emit") and checks its output
     tshark_tcap.py --from-file FILE    reads such output from FILE
+    --map-ac3 (first)                  read MAP without an application context as
+                                       version 3 (the parameters the tests use are v3)
 
 Input lines are "HEX field=value ..." (one TCAP message and fields tshark must
 show), as tests/tools/tshark_check.py --from-file reads them; a line may carry
@@ -20,6 +22,10 @@ import tshark_check  # noqa: E402
 
 
 def main(argv):
+    extra = []
+    if argv and argv[0] == '--map-ac3':
+        extra = ['-o', 'gsm_map.application.context.version:Treat as AC 3']
+        argv = argv[1:]
     if len(argv) >= 2 and argv[0] == '--from-file':
         text = open(argv[1]).read()
     elif argv:
@@ -34,7 +40,7 @@ def main(argv):
     with tempfile.NamedTemporaryFile('w', suffix='.txt') as f:
         f.write('\n'.join(lines) + '\n')
         f.flush()
-        return tshark_check.main(['--from-file', f.name])
+        return tshark_check.main(extra + ['--from-file', f.name])
 
 
 if __name__ == '__main__':
