@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j "$(nproc)" --target bench_codec bench_sccp_node
+cmake --build build -j "$(nproc)" --target bench_codec bench_sccp_node bench_tcap
 build/tests/bench_codec "${1:-20000}"
 # SCCP node: a UDT routed through 1, 1000 and 10000 GTT rules, against decode alone
 build/tests/bench_sccp_node 1000000 2>/dev/null
+build/tests/tcap/bench_tcap "${2:-1000000}"
