@@ -1,7 +1,8 @@
 /*
- * ss7gw run: the gateway service. Reads the configuration file, attaches to the network as
- * an M3UA ASP (src/m3ua) and runs the select loop. Until the SCCP node is wired on top, link
- * events are printed as JSON lines on stdout and received MTP-TRANSFERs are counted.
+ * ss7gw run: the gateway service. Reads the configuration file, starts the stack
+ * (M3UA link, SCCP node, TCAP, the JSON TC-user) and runs the select loop. Until the
+ * NATS service stands on it, events are printed as JSON lines on stdout and requests
+ * are read as JSON lines from stdin; each request is answered by a reply line.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -9,33 +10,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#include <osmocom/core/application.h>
 #include <osmocom/core/logging.h>
-#include <osmocom/core/msgb.h>
-#include <osmocom/core/rate_ctr.h>
 #include <osmocom/core/select.h>
 #include <osmocom/core/talloc.h>
-#include <osmocom/sigtran/osmo_ss7.h>
-#include <osmocom/vty/command.h>
-#include <osmocom/vty/logging.h>
-#include <osmocom/vty/telnet_interface.h>
-#include <osmocom/vty/vty.h>
 
 #include "cmd.h"
-#include "m3ua_link.h"
+#include "jw.h"
+#include "ss7_stack.h"
+#include "tc_json.h"
 
-enum { DM3UALINK };
-enum { RUN_VTY_PORT = 4270 };	/* not used by any Osmocom program */
-
-static const struct log_info_cat run_log_cat[] = {
-	[DM3UALINK] = { .name = "DM3UALINK", .description = "The gateway's M3UA link",
-			.enabled = 1, .loglevel = LOGL_NOTICE },
-};
-static const struct log_info run_log_info = {
-	.cat = run_log_cat,
-	.num_cat = ARRAY_SIZE(run_log_cat),
-};
+#define MAX_LINE	(256 * 1024)
 
 static volatile sig_atomic_t g_quit;
 
@@ -44,35 +30,64 @@ static void on_signal(int sig)
 	g_quit = sig;
 }
 
-static void ev_link(void *priv, bool up)
+static void print_event(void *priv, const char *json, size_t len)
 {
-	printf("{\"event\":\"link\",\"state\":\"%s\"}\n", up ? "up" : "down");
+	printf("%.*s\n", (int)len, json);
 }
 
-static void ev_pc(void *priv, uint32_t pc, enum m3ua_pc_state state)
-{
-	struct m3ua_link *link = *(struct m3ua_link **)priv;
+static const struct ss7_stack_ops run_ops = { .event = print_event };
 
-	printf("{\"event\":\"pc\",\"pc\":\"%s\",\"state\":\"%s\"}\n",
-	       osmo_ss7_pointcode_print(m3ua_link_instance(link), pc),
-	       get_value_string(m3ua_pc_state_names, state));
-}
-
-static const struct m3ua_link_ops run_ops = {
-	.pc_state = ev_pc,
-	.link_state = ev_link,
+struct input {
+	struct ss7_stack *stack;
+	char *buf;
+	size_t have;
+	struct jw w;
 };
 
-static void print_counters(struct m3ua_link *link)
+/* {"reply":"ok","dialog":"..."} or {"reply":"error","error":"..."}, in request order */
+static void request_line(struct input *in, const char *line, size_t len)
 {
-	struct rate_ctr_group *g = m3ua_link_ctrs(link);
-	unsigned int i;
+	char dialog[16] = "", err[256];
+	struct jw *w = &in->w;
 
-	printf("{\"event\":\"counters\"");
-	for (i = 0; i < g->desc->num_ctr; i++)
-		printf(",\"%s\":%llu", g->desc->ctr_desc[i].name,
-		       (unsigned long long)rate_ctr_group_get_ctr(g, i)->current);
-	printf("}\n");
+	jw_reset(w);
+	jw_obj_begin(w);
+	if (tc_json_request(ss7_stack_tc(in->stack), line, len, dialog, err, sizeof(err))) {
+		jw_kstr(w, "reply", "error");
+		jw_kstr(w, "error", err);
+	} else {
+		jw_kstr(w, "reply", "ok");
+		if (dialog[0])
+			jw_kstr(w, "dialog", dialog);
+	}
+	jw_obj_end(w);
+	puts(jw_cstr(w));
+}
+
+static int stdin_cb(struct osmo_fd *ofd, unsigned int what)
+{
+	struct input *in = ofd->data;
+	ssize_t n = read(ofd->fd, in->buf + in->have, MAX_LINE - in->have);
+	char *nl, *start;
+
+	if (n <= 0) {
+		osmo_fd_unregister(ofd);	/* stdin closed: keep serving the network */
+		return 0;
+	}
+	in->have += (size_t)n;
+	start = in->buf;
+	while ((nl = memchr(start, '\n', in->have - (size_t)(start - in->buf)))) {
+		if (nl > start)
+			request_line(in, start, (size_t)(nl - start));
+		start = nl + 1;
+	}
+	in->have -= (size_t)(start - in->buf);
+	memmove(in->buf, start, in->have);
+	if (in->have == MAX_LINE) {
+		puts("{\"reply\":\"error\",\"error\":\"request line longer than 256 KiB: dropped\"}");
+		in->have = 0;
+	}
+	return 0;
 }
 
 static void usage(FILE *f)
@@ -88,16 +103,11 @@ int cmd_run(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static struct vty_app_info vty_info = {
-		.name = "ss7gw",
-		.version = "0",
-		.go_parent_cb = osmo_ss7_vty_go_parent,
-	};
-	struct m3ua_link_cfg cfg = { .send_queue = 4096 };
-	struct osmo_ss7_instance *inst;
-	struct m3ua_link *link = NULL;
+	struct input in = { 0 };
+	struct osmo_fd stdin_ofd;
 	const char *file = NULL;
-	int c, vty_port = -1, rc;
+	int c, vty_port = -1;
+	char err[256];
 	void *ctx;
 
 	while ((c = getopt_long(argc, argv, "c:p:h", opts, NULL)) != -1) {
@@ -122,50 +132,20 @@ int cmd_run(int argc, char **argv)
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
-	/* the order libosmo-sigtran 1.6.0 needs: logging, then the SS7 core, then the VTY */
 	ctx = talloc_named_const(NULL, 0, "ss7gw");
-	vty_info.tall_ctx = ctx;
-	msgb_talloc_ctx_init(ctx, 0);
-	osmo_init_logging2(ctx, &run_log_info);
-	log_set_print_category(osmo_stderr_target, 1);
-	log_set_print_level(osmo_stderr_target, 1);
-	log_set_print_filename2(osmo_stderr_target, LOG_FILENAME_NONE);
-	log_set_use_color(osmo_stderr_target, 0);
-	m3ua_link_set_log_subsys(DM3UALINK);
-	if (osmo_ss7_init() < 0) {
-		fprintf(stderr, "ss7gw: cannot initialise libosmo-sigtran\n");
+	in.stack = ss7_stack_alloc(ctx, "ss7gw", &run_ops, NULL);
+	if (!in.stack) {
+		fprintf(stderr, "ss7gw: cannot initialise the stack\n");
 		return 1;
 	}
-	vty_init(&vty_info);
-	logging_vty_add_cmds();
-	osmo_ss7_vty_init_asp(ctx);
-	m3ua_link_vty_init(ctx, &cfg);
-
-	rc = vty_read_config_file(file, NULL);
-	if (rc < 0) {
-		fprintf(stderr, "ss7gw: %s: bad configuration file (%s)\n", file,
-			rc == -ENOENT ? "cannot open it" : "the lines above say where");
+	if (ss7_stack_start(in.stack, file, vty_port, err, sizeof(err))) {
+		fprintf(stderr, "ss7gw: %s\n", err);
 		return 2;
 	}
-	inst = osmo_ss7_instance_find(0);
-	if (!inst || llist_empty(&inst->asp_list)) {
-		fprintf(stderr, "ss7gw: %s: bad configuration file (no cs7 instance 0 with an asp)\n",
-			file);
-		return 2;
-	}
-	link = m3ua_link_create(ctx, inst, &cfg, &run_ops, &link);
-	if (!link) {
-		fprintf(stderr, "ss7gw: %s: bad configuration file (the m3ua link refused it, "
-			"see above)\n", file);
-		return 2;
-	}
-	rc = vty_port >= 0 ? telnet_init_dynif(ctx, NULL, vty_get_bind_addr(), vty_port)
-			   : telnet_init_default(ctx, NULL, RUN_VTY_PORT);
-	if (rc < 0) {
-		fprintf(stderr, "ss7gw: cannot listen for the VTY on %s\n", vty_get_bind_addr());
-		m3ua_link_destroy(link);
-		return 1;
-	}
+	in.buf = talloc_size(ctx, MAX_LINE);
+	jw_init(&in.w);
+	osmo_fd_setup(&stdin_ofd, STDIN_FILENO, OSMO_FD_READ, stdin_cb, &in, 0);
+	osmo_fd_register(&stdin_ofd);
 
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
@@ -173,9 +153,10 @@ int cmd_run(int argc, char **argv)
 	while (!g_quit)
 		osmo_select_main(0);
 
-	LOGP(DM3UALINK, LOGL_NOTICE, "signal %d: shutting down\n", (int)g_quit);
-	print_counters(link);
-	m3ua_link_destroy(link);
-	telnet_exit();
+	fprintf(stderr, "ss7gw: signal %d: shutting down\n", (int)g_quit);
+	ss7_stack_print_counters(in.stack, stdout);
+	ss7_stack_stop(in.stack);
+	jw_free(&in.w);
+	talloc_free(ctx);
 	return 0;
 }

@@ -128,7 +128,7 @@ def main():
         rc = gw.p.wait(10)
         ev = events(gw, 'counters', 2)
         check('SIGTERM: exit 0 with counters, rx:msgs=500', rc == 0 and ev and
-              ev.get('rx:msgs') == 500, (rc, ev, gw.stderr()[-300:]))
+              ev.get('m3ua', {}).get('rx:msgs') == 500, (rc, ev, gw.stderr()[-300:]))
         p.send('quit')
     except TimeoutError as e:
         check('finished within 50 s', False, e)

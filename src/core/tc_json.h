@@ -1,0 +1,47 @@
+/*
+ * The gateway's TC-user in JSON (docs/tc-json.md): every TCAP indication becomes one
+ * JSON event with its components' parameters decoded by the codec, and one JSON
+ * request drives the TC primitives with parameters encoded by the codec. The NATS
+ * service and ss7sim stand on this; it knows nothing of either.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct tcap_ctx;
+struct tc_ind;
+struct sccp_addr;
+struct jw;
+typedef struct jv jv_t;
+
+struct tc_json_ops {
+	/* One event (JSON text, NUL-terminated, valid during the call). */
+	void (*event)(void *priv, const char *json, size_t len);
+};
+
+struct tc_json;
+
+/* A JSON TC-user on tcap. The caller routes the TCAP entity's tc_ind callback to
+ * tc_json_tc_ind(). */
+struct tc_json *tc_json_alloc(void *ctx, struct tcap_ctx *tcap, const struct tc_json_ops *ops, void *priv);
+void tc_json_free(struct tc_json *tj);
+
+/* The calling address of a begin/uni request that gives none. */
+void tc_json_set_calling(struct tc_json *tj, const struct sccp_addr *calling);
+
+/* TCAP indication -> event. */
+void tc_json_tc_ind(struct tc_json *tj, const struct tc_ind *ind);
+
+/* Carry out one request (JSON text). For begin/uni the new dialogue id is written
+ * to dialog (8 hex digits). 0, or -1 with a one-line reason in err (nothing sent). */
+int tc_json_request(struct tc_json *tj, const char *json, size_t len, char dialog[16],
+		    char *err, size_t errsz);
+
+/* Dialogues the JSON layer keeps state for (their AC and the invokes sent). */
+unsigned int tc_json_dialogues(const struct tc_json *tj);
+
+/* SCCP addresses as JSON: {"gt","tt","np","nai","ssn","pc","ri"}. */
+void tc_json_write_addr(struct jw *w, const struct sccp_addr *a);
+int tc_json_parse_addr(const jv_t *v, struct sccp_addr *a, char *err, size_t errsz);
