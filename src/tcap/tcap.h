@@ -42,9 +42,12 @@ enum tc_comp_prim {
 	TC_RESULT_L,
 	TC_RESULT_NL,
 	TC_U_ERROR,
-	TC_U_REJECT,	/* indication: the peer's Reject with an invoke/result/error problem */
-	TC_L_REJECT,	/* indication: the local CSL found a received component wrong */
-	TC_R_REJECT,	/* indication: the peer's Reject with a general problem */
+	TC_U_REJECT,	/* request, and indication of a peer's Reject whose problem only a
+			 * TC-user judges (unrecognized operation, mistyped parameter...) */
+	TC_L_REJECT,	/* indication: the local CSL found a received component wrong (a
+			 * Reject goes to the peer with the next message) */
+	TC_R_REJECT,	/* indication: a peer's Reject of a kind its CSL detects (general
+			 * problems, unknown/duplicate/unexpected invoke ids) */
 	TC_L_CANCEL,	/* indication: an invoke timer expired */
 	TC_U_CANCEL,	/* request only */
 };
@@ -206,8 +209,9 @@ struct tc_invoke_req {
 };
 #define TC_INVOKE_ID_AUTO	1000
 
-/* Returns the invoke id (>= -128) or a negative errno < -128 is impossible, so: the
- * id is written to *invoke_id_out; returns 0 or -errno (-EBUSY: id in use). */
+/* TC-INVOKE: queues the Invoke; its timer starts when it is sent. The id used is
+ * written to *invoke_id_out (may be NULL). 0 or -errno (-EBUSY: id in use,
+ * -ENOSPC: TCAP_MAX_COMPS components already queued). */
 int tc_invoke_req(struct tcap_ctx *ctx, uint32_t dialogue_id, const struct tc_invoke_req *req,
 		  int8_t *invoke_id_out);
 /* TC-RESULT-L (last) / TC-RESULT-NL; op may be NULL only when param is empty */

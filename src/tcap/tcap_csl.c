@@ -289,18 +289,6 @@ void tcap_csl_sent(struct tcap_dlg *d)
 	}
 }
 
-void tcap_csl_discard(struct tcap_dlg *d)
-{
-	struct tcap_pend *p, *tmp;
-	struct tcap_inv *inv, *itmp;
-
-	llist_for_each_entry_safe(p, tmp, &d->pending, list)
-		pend_del(d, p);
-	llist_for_each_entry_safe(inv, itmp, &d->invokes, list)
-		if (!inv->sent)
-			inv_free(inv);
-}
-
 void tcap_csl_cleanup(struct tcap_dlg *d)
 {
 	struct tcap_inv *inv;

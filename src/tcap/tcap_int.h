@@ -89,8 +89,6 @@ void tcap_deliver(struct tcap_ctx *ctx, const struct tc_ind *ind);
 unsigned int tcap_csl_pending(struct tcap_dlg *d, struct tcap_comp *out, unsigned int max);
 /* The pending components went out: start the invoke timers, empty the queue. */
 void tcap_csl_sent(struct tcap_dlg *d);
-/* Drop the queue (prearranged end, abort) */
-void tcap_csl_discard(struct tcap_dlg *d);
 /* Stop every timer of the dialogue (before it is freed) */
 void tcap_csl_cleanup(struct tcap_dlg *d);
 /* Received components -> indications (out holds TC_IND_MAX_COMPS). d NULL for
