@@ -96,7 +96,13 @@ def main():
         bad_config(args, workdir, env, 'no-asp.cfg', 'cs7 instance 0\n point-code 1.2.1\n',
                    'no cs7 instance 0 with an asp')
         with open(os.path.join(HERE, 'gateway.cfg')) as f:
-            good = f.read()
+            link_only = f.read()
+        bad_config(args, workdir, env, 'no-ssn.cfg', link_only, 'sccp-node serves no ssn')
+        # the link's configuration, plus the SCCP node the service needs on top
+        good = link_only + '!\nsccp-node\n local-gt 491700001201 tt 0 np 1 nai 4\n ssn 6\n'
+        run_cfg = os.path.join(workdir, 'gateway-run.cfg')
+        with open(run_cfg, 'w') as f:
+            f.write(good)
         bad_config(args, workdir, env, 'bad-audit-pc.cfg',
                    good.replace('audit-pc 1.2.7', 'audit-pc 9.999.9'), 'm3ua link refused')
 
@@ -104,7 +110,7 @@ def main():
                        workdir, env, stdin=False)
         procs.append(stp)
         check('osmo-stp listens', net.wait_until(lambda: net.tcp_listening(STP_PORT), 5))
-        gw = net.Proc('ss7gw', [args.ss7gw, 'run', '-c', os.path.join(HERE, 'gateway.cfg')],
+        gw = net.Proc('ss7gw', [args.ss7gw, 'run', '-c', run_cfg],
                       workdir, env)
         procs.append(gw)
         ev = events(gw, 'link', 15)
