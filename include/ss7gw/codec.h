@@ -71,11 +71,14 @@ int ss7_codec_param_decode(const struct ss7_param_ref *ref, const uint8_t *tlv, 
 long ss7_codec_param_encode(const struct ss7_param_ref *ref, const char *json, size_t json_len,
 			    uint8_t *out, size_t cap, char *err, size_t errsz);
 
-/* Operation and error names (the specs' identifiers) <-> local codes, any version.
- * A name lookup gives -1 when unknown; a code lookup gives NULL. */
-const char *ss7_codec_op_name(enum ss7_codec_proto proto, long opcode);
+/* Operation and error names (the specs' identifiers) <-> local codes. A code's
+ * name may differ by version (MAP opcode 46 is forwardSM in v1/v2 and
+ * mo-ForwardSM in v3): version 0 gives the first row the tables list. A name
+ * lookup takes any version's name and gives -1 when unknown; a code lookup
+ * gives NULL. */
+const char *ss7_codec_op_name(enum ss7_codec_proto proto, int version, long opcode);
 long ss7_codec_op_code(enum ss7_codec_proto proto, const char *name);
-const char *ss7_codec_error_name(enum ss7_codec_proto proto, long code);
+const char *ss7_codec_error_name(enum ss7_codec_proto proto, int version, long code);
 long ss7_codec_error_code(enum ss7_codec_proto proto, const char *name);
 
 /* An application context the tables know. */

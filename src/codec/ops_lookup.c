@@ -20,14 +20,19 @@ static const struct ss7_error *error_table(enum ss7_codec_proto proto)
 	return proto == SS7_CODEC_CAP ? cap_errors : map_errors;
 }
 
-const char *ss7_codec_op_name(enum ss7_codec_proto proto, long opcode)
+const char *ss7_codec_op_name(enum ss7_codec_proto proto, int version, long opcode)
 {
-	const struct ss7_operation *op;
+	const struct ss7_operation *op, *first = NULL;
 
-	for (op = op_table(proto); op->name; op++)
-		if (op->opcode == opcode)
+	for (op = op_table(proto); op->name; op++) {
+		if (op->opcode != opcode)
+			continue;
+		if (version && version >= op->min_ver && version <= op->max_ver)
 			return op->name;
-	return NULL;
+		if (!first)
+			first = op;
+	}
+	return first ? first->name : NULL;
 }
 
 long ss7_codec_op_code(enum ss7_codec_proto proto, const char *name)
@@ -40,14 +45,19 @@ long ss7_codec_op_code(enum ss7_codec_proto proto, const char *name)
 	return -1;
 }
 
-const char *ss7_codec_error_name(enum ss7_codec_proto proto, long code)
+const char *ss7_codec_error_name(enum ss7_codec_proto proto, int version, long code)
 {
-	const struct ss7_error *e;
+	const struct ss7_error *e, *first = NULL;
 
-	for (e = error_table(proto); e->name; e++)
-		if (e->code == code)
+	for (e = error_table(proto); e->name; e++) {
+		if (e->code != code)
+			continue;
+		if (version && version >= e->min_ver && version <= e->max_ver)
 			return e->name;
-	return NULL;
+		if (!first)
+			first = e;
+	}
+	return first ? first->name : NULL;
 }
 
 long ss7_codec_error_code(enum ss7_codec_proto proto, const char *name)

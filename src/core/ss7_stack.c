@@ -49,6 +49,7 @@ struct ss7_stack {
 	struct tc_json *tc;
 	struct osmo_ss7_instance *inst;
 	bool link_up;
+	bool telnet;			/* the telnet VTY listens */
 	char line[160];
 };
 
@@ -291,6 +292,7 @@ int ss7_stack_start(struct ss7_stack *s, const char *file, int vty_port, char *e
 				  : telnet_init_default(s, NULL, STACK_VTY_PORT);
 		if (rc < 0)
 			return snprintf(err, errsz, "cannot listen for the VTY on %s", vty_get_bind_addr()), -1;
+		s->telnet = true;
 	}
 	return 0;
 }
@@ -300,7 +302,9 @@ void ss7_stack_stop(struct ss7_stack *s)
 	if (s->link)
 		m3ua_link_destroy(s->link);
 	s->link = NULL;
-	telnet_exit();
+	if (s->telnet)
+		telnet_exit();
+	s->telnet = false;
 }
 
 struct tc_json *ss7_stack_tc(struct ss7_stack *s) { return s->tc; }

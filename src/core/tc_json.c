@@ -331,6 +331,7 @@ static void write_code(struct jw *w, const struct tcap_code *c, const char *name
 static void write_component(struct tc_json *tj, struct jw *w, const struct tj_dlg *d, const struct tc_comp_ind *c)
 {
 	enum ss7_codec_proto proto = d ? d->proto : SS7_CODEC_MAP;
+	int version = d ? d->version : 0;
 	int32_t op;
 
 	jw_obj_begin(w);
@@ -341,7 +342,7 @@ static void write_component(struct tc_json *tj, struct jw *w, const struct tj_dl
 		jw_kint(w, "invokeId", c->invoke_id);
 		if (c->linked_id_present)
 			jw_kint(w, "linkedId", c->linked_id);
-		write_code(w, &c->op, "operation", "opcode", ss7_codec_op_name(proto, c->op.local));
+		write_code(w, &c->op, "operation", "opcode", ss7_codec_op_name(proto, version, c->op.local));
 		write_param(w, d, SS7_PARAM_ARGUMENT, c->op.global ? -1 : c->op.local, "argument", &c->param);
 		break;
 	case TC_RESULT_L:
@@ -351,10 +352,10 @@ static void write_component(struct tc_json *tj, struct jw *w, const struct tj_dl
 		jw_kint(w, "invokeId", c->invoke_id);
 		op = c->op.present ? (c->op.global ? -1 : c->op.local) : (d ? sent_op(d, c->invoke_id) : -1);
 		if (c->op.present) {
-			write_code(w, &c->op, "operation", "opcode", ss7_codec_op_name(proto, c->op.local));
+			write_code(w, &c->op, "operation", "opcode", ss7_codec_op_name(proto, version, c->op.local));
 		} else if (op >= 0) {
-			if (ss7_codec_op_name(proto, op))
-				jw_kstr(w, "operation", ss7_codec_op_name(proto, op));
+			if (ss7_codec_op_name(proto, version, op))
+				jw_kstr(w, "operation", ss7_codec_op_name(proto, version, op));
 			jw_kint(w, "opcode", op);
 		}
 		write_param(w, d, SS7_PARAM_RESULT, op, "result", &c->param);
@@ -364,7 +365,7 @@ static void write_component(struct tc_json *tj, struct jw *w, const struct tj_dl
 		jw_key(w, "error");
 		jw_obj_begin(w);
 		jw_kint(w, "invokeId", c->invoke_id);
-		write_code(w, &c->err, "error", "errorCode", ss7_codec_error_name(proto, c->err.local));
+		write_code(w, &c->err, "error", "errorCode", ss7_codec_error_name(proto, version, c->err.local));
 		write_param(w, d, SS7_PARAM_ERROR, c->err.global ? -1 : c->err.local, "parameter", &c->param);
 		break;
 	case TC_U_REJECT:
@@ -388,8 +389,8 @@ static void write_component(struct tc_json *tj, struct jw *w, const struct tj_dl
 		jw_obj_begin(w);
 		jw_kint(w, "invokeId", c->invoke_id);
 		op = d ? sent_op(d, c->invoke_id) : -1;
-		if (op >= 0 && ss7_codec_op_name(proto, op))
-			jw_kstr(w, "operation", ss7_codec_op_name(proto, op));
+		if (op >= 0 && ss7_codec_op_name(proto, version, op))
+			jw_kstr(w, "operation", ss7_codec_op_name(proto, version, op));
 		break;
 	default:
 		jw_key(w, "unknown");

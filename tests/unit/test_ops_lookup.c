@@ -46,12 +46,17 @@ static void contexts(void)
 static void names(void)
 {
 	CHECK(ss7_codec_op_code(SS7_CODEC_MAP, "sendRoutingInfoForSM") == 45, "SRI-for-SM is 45");
-	CHECK(!strcmp(ss7_codec_op_name(SS7_CODEC_MAP, 45), "sendRoutingInfoForSM"), "45 is SRI-for-SM");
+	CHECK(!strcmp(ss7_codec_op_name(SS7_CODEC_MAP, 0, 45), "sendRoutingInfoForSM"), "45 is SRI-for-SM");
 	CHECK(ss7_codec_op_code(SS7_CODEC_CAP, "initialDP") == 0, "CAP initialDP is 0");
+	CHECK(!strcmp(ss7_codec_op_name(SS7_CODEC_MAP, 3, 46), "mo-ForwardSM") &&
+	      !strcmp(ss7_codec_op_name(SS7_CODEC_MAP, 2, 46), "forwardSM") &&
+	      !strcmp(ss7_codec_op_name(SS7_CODEC_MAP, 0, 46), "forwardSM"), "opcode 46 by version");
+	CHECK(ss7_codec_op_code(SS7_CODEC_MAP, "mo-ForwardSM") == 46 && ss7_codec_op_code(SS7_CODEC_MAP, "forwardSM") == 46,
+	      "both names of 46");
 	CHECK(ss7_codec_op_code(SS7_CODEC_MAP, "noSuchOperation") == -1, "unknown name");
-	CHECK(ss7_codec_op_name(SS7_CODEC_MAP, 4242) == NULL, "unknown code");
+	CHECK(ss7_codec_op_name(SS7_CODEC_MAP, 0, 4242) == NULL, "unknown code");
 	CHECK(ss7_codec_error_code(SS7_CODEC_MAP, "absentSubscriberSM") == 6, "absentSubscriberSM is 6");
-	CHECK(!strcmp(ss7_codec_error_name(SS7_CODEC_MAP, 1), "unknownSubscriber"), "error 1");
+	CHECK(!strcmp(ss7_codec_error_name(SS7_CODEC_MAP, 0, 1), "unknownSubscriber"), "error 1");
 }
 
 int main(void)
