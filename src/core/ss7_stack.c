@@ -50,6 +50,11 @@ struct ss7_stack {
 	struct osmo_ss7_instance *inst;
 	bool link_up;
 	bool telnet;			/* the telnet VTY listens */
+	/* N-NOTICEs for our own requests wait for the select loop: the request that
+	 * caused one has not returned yet, so its dialogue is not there to tell */
+	bool in_request;
+	struct llist_head notices;
+	struct osmo_timer_list notice_timer;
 	char line[160];
 };
 
@@ -129,11 +134,45 @@ static void sccp_n_unitdata_ind(void *priv, uint8_t ssn, const struct sccp_msg *
 	tcap_n_unitdata_ind(s->tcap, &msg->called, &msg->calling, msg->data, msg->data_len);
 }
 
+struct deferred_notice {
+	struct llist_head list;
+	struct sccp_addr called, calling;
+	uint8_t cause;
+	size_t len;
+	uint8_t data[];
+};
+
+static void deferred_notices_cb(void *priv)
+{
+	struct ss7_stack *s = priv;
+	struct deferred_notice *n;
+
+	while ((n = llist_first_entry_or_null(&s->notices, struct deferred_notice, list))) {
+		llist_del(&n->list);
+		tcap_n_notice_ind(s->tcap, &n->called, &n->calling, n->data, n->len, n->cause);
+		talloc_free(n);
+	}
+}
+
 static void sccp_n_notice_ind(void *priv, uint8_t ssn, uint8_t cause, const struct sccp_msg *msg)
 {
 	struct ss7_stack *s = priv;
+	struct deferred_notice *n;
 
-	tcap_n_notice_ind(s->tcap, &msg->called, &msg->calling, msg->data, msg->data_len, cause);
+	if (!s->in_request) {
+		tcap_n_notice_ind(s->tcap, &msg->called, &msg->calling, msg->data, msg->data_len, cause);
+		return;
+	}
+	n = talloc_size(s, sizeof(*n) + msg->data_len);
+	if (!n)
+		return;
+	n->called = msg->called;
+	n->calling = msg->calling;
+	n->cause = cause;
+	n->len = msg->data_len;
+	memcpy(n->data, msg->data, msg->data_len);
+	llist_add_tail(&n->list, &s->notices);
+	osmo_timer_schedule(&s->notice_timer, 0, 0);
 }
 
 static void sccp_n_state_ind(void *priv, uint32_t pc, uint8_t ssn, bool allowed)
@@ -171,8 +210,15 @@ static int tcap_n_unitdata_req(void *priv, const struct sccp_addr *called, const
 		.called = *called, .calling = *calling, .data = data, .data_len = len,
 		.proto_class = proto_class, .return_option = return_on_error, .seq_ctrl = seq_ctrl,
 	};
+	int rc;
 
-	return sccp_node_n_unitdata_req(s->sccp, &req);
+	s->in_request = true;
+	rc = sccp_node_n_unitdata_req(s->sccp, &req);
+	s->in_request = false;
+	/* not routable, but with the return option: the N-NOTICE tells the dialogue */
+	if (return_on_error && sccp_node_rc_cause(rc) >= 0)
+		return 0;
+	return rc;
 }
 
 static void tcap_tc_ind(void *priv, const struct tc_ind *ind)
@@ -208,6 +254,8 @@ struct ss7_stack *ss7_stack_alloc(void *ctx, const char *app_name, const struct 
 	s->ops = ops;
 	s->priv = priv;
 	s->link_cfg.send_queue = 4096;
+	INIT_LLIST_HEAD(&s->notices);
+	osmo_timer_setup(&s->notice_timer, deferred_notices_cb, s);
 
 	/* the order libosmo-sigtran 1.6.0 needs: logging, then the SS7 core, then the VTY */
 	msgb_talloc_ctx_init(ctx, 0);
@@ -299,6 +347,7 @@ int ss7_stack_start(struct ss7_stack *s, const char *file, int vty_port, char *e
 
 void ss7_stack_stop(struct ss7_stack *s)
 {
+	osmo_timer_del(&s->notice_timer);
 	if (s->link)
 		m3ua_link_destroy(s->link);
 	s->link = NULL;

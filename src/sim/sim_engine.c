@@ -92,6 +92,15 @@ static void trace(struct sim *sim, const char *fmt, ...)
 	fflush(sim->trace);
 }
 
+/* osmo_timer_schedule() wants microseconds below one second: a larger value
+ * leaves an unnormalised timeval that breaks the order of the timer tree. */
+static void schedule_ms(struct osmo_timer_list *t, long long ms)
+{
+	if (ms < 0)
+		ms = 0;
+	osmo_timer_schedule(t, (int)(ms / 1000), (int)(ms % 1000) * 1000);
+}
+
 static uint32_t dialog_key(const char *id)
 {
 	return (uint32_t)strtoul(id, NULL, 16);
@@ -518,13 +527,12 @@ static void run_continue(struct run *r)
 		if (jv_object_get(step, "expect")) {
 			v = jv_object_get(step, "timeoutMs");
 			r->timer_is_wait = false;
-			osmo_timer_schedule(&r->timer, 0, 1000 * (jv_is_integer(v) ? jv_integer_value(v)
-								   : DEFAULT_EXPECT_MS));
+			schedule_ms(&r->timer, jv_is_integer(v) ? jv_integer_value(v) : DEFAULT_EXPECT_MS);
 			return;
 		}
 		if ((v = jv_object_get(step, "wait"))) {
 			r->timer_is_wait = true;
-			osmo_timer_schedule(&r->timer, 0, 1000 * jv_integer_value(v));
+			schedule_ms(&r->timer, jv_integer_value(v));
 			return;
 		}
 		if ((v = jv_object_get(step, "switch"))) {
@@ -815,7 +823,7 @@ static void handle_event(struct sim *sim, const jv_t *ev, const char *json, size
 	{
 		const jv_t *first = current_step(r);
 		char why[256];
-		if (first && jv_object_get(first, "expect")) {
+		if (first && type_matches(jv_object_get(first, "expect"), "begin")) {
 			if (match_expect(r, first, type, ev, why, sizeof(why)))
 				return fail(r, "%s", why);
 			r->stack[0].i++;
