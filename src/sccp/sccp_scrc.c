@@ -219,6 +219,16 @@ int sccp_node_mtp_transfer_ind(struct sccp_node *node, uint32_t opc, uint32_t dp
 	opc &= SCCP_PC_MAX;
 
 	sccp_scrc_route(node, &msg, true, &rt);
+	/* Q.714 2.3.1: the hop counter goes down with each translation, before the
+	 * accessibility of the destination is looked at */
+	if (rt.translated && rt.kind != SCCP_ROUTE_LOCAL && msg.type != SCCP_MSGT_UDT &&
+	    msg.type != SCCP_MSGT_UDTS && msg.hop_counter <= 1) {
+		sccp_ctr_inc(node, SCCP_CTR_HOP_VIOLATION);
+		sccp_node_logl(node, SCCP_LOGK_ROUTE, LOGL_NOTICE, "hop counter violation: %s from %s",
+			       sccp_msgt_name(msg.type), sccp_pc_str(opc));
+		sccp_sclc_return(node, &msg, opc, sls, SCCP_RC_HOP_COUNTER_VIOLATION);
+		return 0;
+	}
 	switch (rt.kind) {
 	case SCCP_ROUTE_LOCAL:
 		sccp_sclc_deliver(node, &msg, opc, rt.ssn);
@@ -238,10 +248,8 @@ int sccp_node_mtp_transfer_ind(struct sccp_node *node, uint32_t opc, uint32_t dp
 		msg.calling.present |= SCCP_ADDR_PC;
 	}
 	if (msg.type != SCCP_MSGT_UDT && msg.type != SCCP_MSGT_UDTS) {
-		if (msg.hop_counter <= 1) {
+		if (msg.hop_counter <= 1) {	/* relayed without a translation */
 			sccp_ctr_inc(node, SCCP_CTR_HOP_VIOLATION);
-			sccp_node_logl(node, SCCP_LOGK_ROUTE, LOGL_NOTICE, "hop counter violation: %s from %s",
-				       sccp_msgt_name(msg.type), sccp_pc_str(opc));
 			sccp_sclc_return(node, &msg, opc, sls, SCCP_RC_HOP_COUNTER_VIOLATION);
 			return 0;
 		}

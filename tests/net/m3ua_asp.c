@@ -14,6 +14,7 @@
 #include <osmocom/core/select.h>
 #include <osmocom/core/talloc.h>
 #include <osmocom/core/timer.h>
+#include <osmocom/core/utils.h>
 #include <osmocom/netif/stream.h>
 #include <osmocom/sigtran/mtp_sap.h>
 #include <osmocom/sigtran/osmo_ss7.h>
@@ -22,6 +23,8 @@
  * send N FIRST                 SENT N T_FIRST T_LAST     (ns, CLOCK_MONOTONIC; all written)
  * expect TOTAL                 DONE RX T_FIRST T_LAST BAD ORDER   (when RX reaches TOTAL)
  * stats                        STATS rx=.. bad=.. order=.. next=..
+ * raw DPC SLS HEX              (sends HEX as one MTP-TRANSFER to DPC; for hostile input)
+ * rawmode                      from now on every received payload: RX OPC SLS HEX
  * quit
  * and unprompted on every change of the ASP state: STATE ACTIVE | STATE DOWN */
 
@@ -45,6 +48,7 @@ static struct {
 	uint32_t rx, bad, order, next_rx, expect;
 	uint64_t t_rx_first, t_rx_last;
 	int quit;
+	int rawmode;
 } g;
 
 static uint64_t now_ns(void)
@@ -149,17 +153,47 @@ static int mtp_user_prim_cb(struct osmo_prim_hdr *oph, void *priv)
 {
 	struct osmo_mtp_prim *omp = (struct osmo_mtp_prim *)oph;
 
-	if (OSMO_PRIM_HDR(oph) == OSMO_PRIM(OSMO_MTP_PRIM_TRANSFER, PRIM_OP_INDICATION))
-		check_payload(&omp->u.transfer, msgb_l2(oph->msg), msgb_l2len(oph->msg));
+	if (OSMO_PRIM_HDR(oph) == OSMO_PRIM(OSMO_MTP_PRIM_TRANSFER, PRIM_OP_INDICATION)) {
+		if (g.rawmode)
+			printf("RX %u %u %s\n", omp->u.transfer.opc, omp->u.transfer.sls,
+			       osmo_hexdump_nospc(msgb_l2(oph->msg), msgb_l2len(oph->msg)));
+		else
+			check_payload(&omp->u.transfer, msgb_l2(oph->msg), msgb_l2len(oph->msg));
+	}
 	msgb_free(oph->msg);
 	return 0;
 }
 
 static struct osmo_ss7_user mtp_user = { .name = "m3ua_asp", .prim_cb = mtp_user_prim_cb };
 
+/* One MTP-TRANSFER with exactly the given octets, for hostile-input tests. */
+static void send_raw(uint32_t dpc, uint8_t sls, const char *hex)
+{
+	struct msgb *msg = msgb_alloc_headroom(2048, 512, "mtp-xfer-raw");
+	struct osmo_mtp_prim *omp = (struct osmo_mtp_prim *)msgb_put(msg, sizeof(*omp));
+	int n;
+
+	osmo_prim_init(&omp->oph, MTP_SAP_USER, OSMO_MTP_PRIM_TRANSFER, PRIM_OP_REQUEST, msg);
+	omp->u.transfer.opc = g.pc;
+	omp->u.transfer.dpc = dpc;
+	omp->u.transfer.sls = sls;
+	omp->u.transfer.sio = MTP_SIO(SI_SCCP, 2);
+	msg->l2h = msgb_put(msg, 0);
+	n = osmo_hexparse(hex, msg->l2h, MAX_PAYLOAD);
+	if (n <= 0) {
+		printf("ERROR bad hex\n");
+		msgb_free(msg);
+		return;
+	}
+	msgb_put(msg, n);
+	osmo_ss7_user_mtp_xfer_req(g.inst, omp);	/* frees msg */
+	printf("RAWSENT %d\n", n);
+}
+
 static void command(char *line)
 {
 	unsigned a, b;
+	char hex[2 * MAX_PAYLOAD + 1];
 
 	if (sscanf(line, "send %u %u", &a, &b) == 2) {
 		g.next_tx = b;
@@ -169,6 +203,10 @@ static void command(char *line)
 	} else if (sscanf(line, "expect %u", &a) == 1) {
 		g.expect = a;
 		g.t_rx_first = 0;
+	} else if (sscanf(line, "raw %u %u %2800s", &a, &b, hex) == 3) {
+		send_raw(a, (uint8_t)b, hex);
+	} else if (!strncmp(line, "rawmode", 7)) {
+		g.rawmode = 1;
 	} else if (!strncmp(line, "stats", 5)) {
 		printf("STATS rx=%u bad=%u order=%u next=%u\n", g.rx, g.bad, g.order, g.next_rx);
 	} else if (!strncmp(line, "quit", 4)) {
@@ -180,7 +218,7 @@ static void command(char *line)
 
 static int stdin_cb(struct osmo_fd *ofd, unsigned int what)
 {
-	static char buf[512];
+	static char buf[4096];
 	static size_t have;
 	char *nl;
 	ssize_t n = read(ofd->fd, buf + have, sizeof(buf) - 1 - have);
