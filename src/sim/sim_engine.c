@@ -787,6 +787,42 @@ static bool refuse_version(struct sim *sim, const jv_t *resp, const jv_t *ev, co
 	return true;
 }
 
+/* A begin no responder takes is ended at once, as a node without the service would:
+ * each invoke rejected as an unrecognized operation; the Rejects TCAP itself queued for
+ * broken components (TC-L-REJECT) go out with the same End. */
+static void end_unmatched(struct sim *sim, const jv_t *ev, const char *dialog)
+{
+	const jv_t *comps = jv_object_get(ev, "components");
+	struct jw *w = &sim->w;
+	char err[128], dummy[16];
+	size_t i;
+
+	jw_reset(w);
+	jw_obj_begin(w);
+	jw_kstr(w, "request", "end");
+	jw_kstr(w, "dialog", dialog);
+	jw_key(w, "components");
+	jw_arr_begin(w);
+	for (i = 0; i < jv_array_size(comps); i++) {
+		const jv_t *inv = jv_object_get(jv_array_get(comps, i), "invoke");
+		if (!inv)
+			continue;
+		jw_obj_begin(w);
+		jw_key(w, "reject");
+		jw_obj_begin(w);
+		jw_kint(w, "invokeId", jv_integer_value(jv_object_get(inv, "invokeId")));
+		jw_kstr(w, "problem", "invoke");
+		jw_kstr(w, "code", "unrecognizedOperation");
+		jw_obj_end(w);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+	jw_obj_end(w);
+	trace(sim, "%s > %s (no responder)", dialog, jw_cstr(w));
+	if (sim->io->request(sim->io->priv, jw_cstr(w), w->len, dummy, err, sizeof(err)))
+		sim->stats.requests_refused++;
+}
+
 static void handle_event(struct sim *sim, const jv_t *ev, const char *json, size_t len)
 {
 	const char *type, *dialog;
@@ -804,8 +840,13 @@ static void handle_event(struct sim *sim, const jv_t *ev, const char *json, size
 		run_event(r, type, ev);
 		return;
 	}
-	if (strcmp(type, "begin") || !(resp = find_responder(sim, ev))) {
+	if (strcmp(type, "begin")) {
 		sim->stats.unmatched++;
+		return;
+	}
+	if (!(resp = find_responder(sim, ev))) {
+		sim->stats.unmatched++;
+		end_unmatched(sim, ev, dialog);
 		return;
 	}
 	if (refuse_version(sim, resp, ev, dialog))
