@@ -348,9 +348,13 @@ int ss7_stack_start(struct ss7_stack *s, const char *file, int vty_port, char *e
 void ss7_stack_stop(struct ss7_stack *s)
 {
 	osmo_timer_del(&s->notice_timer);
+	/* top down: nothing below calls up into a layer already gone */
 	if (s->link)
 		m3ua_link_destroy(s->link);
 	s->link = NULL;
+	sccp_vty_set_node(NULL);
+	sccp_node_free(s->sccp);
+	s->sccp = NULL;
 	if (s->telnet)
 		telnet_exit();
 	s->telnet = false;

@@ -223,6 +223,8 @@ static int cfg_check(const struct sccp_node_cfg *c)
 
 static void reasm_timer_cb(void *data);
 
+static int node_destructor(struct sccp_node *node);
+
 struct sccp_node *sccp_node_alloc(void *ctx, const struct sccp_node_cfg *cfg,
 				  const struct sccp_node_ops *ops, void *priv)
 {
@@ -238,6 +240,7 @@ struct sccp_node *sccp_node_alloc(void *ctx, const struct sccp_node_cfg *cfg,
 	if (!node)
 		return NULL;
 	INIT_LLIST_HEAD(&node->rss);
+	talloc_set_destructor(node, node_destructor);
 	node->ops = ops;
 	node->priv = priv;
 	node->cfg = talloc_memdup(node, cfg, sizeof(*cfg));
@@ -282,16 +285,23 @@ fail:
 	return NULL;
 }
 
-void sccp_node_free(struct sccp_node *node)
+/* Also run when a talloc parent of the node is freed: the timers, the reassembly
+ * buffers (malloc'ed by sccp_sclc.c) and the counter group go with it. */
+static int node_destructor(struct sccp_node *node)
 {
-	if (!node)
-		return;
 	sccp_scmg_free(node);
 	osmo_timer_del(&node->t_reasm);
 	if (node->reasm)
 		sccp_reasm_free(node->reasm);
+	node->reasm = NULL;
 	if (node->ctrs)
 		rate_ctr_group_free(node->ctrs);
+	node->ctrs = NULL;
+	return 0;
+}
+
+void sccp_node_free(struct sccp_node *node)
+{
 	talloc_free(node);
 }
 
