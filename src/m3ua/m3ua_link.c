@@ -6,7 +6,9 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 
+#include <osmocom/core/fsm.h>
 #include <osmocom/core/linuxlist.h>
 #include <osmocom/core/logging.h>
 #include <osmocom/core/msgb.h>
@@ -91,6 +93,7 @@ struct m3ua_link {
 	bool up;
 	struct osmo_ss7_as *as_seen[MAX_AS];
 	bool as_active[MAX_AS];
+	uint64_t aspac_sent_ms[MAX_AS];	/* override takeover: last ASPAC we asked for */
 	unsigned int n_as;
 	struct osmo_timer_list state_timer;
 
@@ -248,6 +251,55 @@ static void queue_flush(struct m3ua_link *link)
 	}
 }
 
+/* libosmo-sigtran 1.6.0's xua_asp_fsm states and its M-ASP_ACTIVE.req event (not in the
+ * public headers, but the ASP's FSM instance is; the event is checked by name before use) */
+enum { ASP_FSM_S_INACTIVE = 1, ASP_FSM_S_ACTIVE = 2 };
+enum { ASP_FSM_E_M_ASP_ACTIVE_REQ = 1 };
+
+static uint64_t now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
+/* Override mode: when the active ASP of an AS is gone, the SG tells the standby ones (NTFY
+ * AS-Pending), but 1.6.0's default layer manager ignores a NOTIFY once it has been active
+ * and its LM SAP does not take M-ASP_ACTIVE.req, so no standby would ever send ASPAC. Do
+ * what its layer manager should: ask one standby ASP (connected, ASP-INACTIVE) of an AS
+ * without an active ASP to go active, at most once a second. */
+static void override_takeover(struct m3ua_link *link, struct osmo_ss7_as *as, unsigned int i)
+{
+	struct osmo_ss7_asp *asp, *standby = NULL;
+	unsigned int k;
+	uint64_t now;
+
+	if (as->cfg.mode != OSMO_SS7_AS_TMOD_OVERRIDE)
+		return;
+	for (k = 0; k < ARRAY_SIZE(as->cfg.asps); k++) {
+		asp = as->cfg.asps[k];
+		if (!asp || !asp->fi || asp->cfg.role == OSMO_SS7_ASP_ROLE_SG)
+			continue;
+		if (asp->fi->state == ASP_FSM_S_ACTIVE)
+			return;
+		if (asp->fi->state == ASP_FSM_S_INACTIVE && !standby)
+			standby = asp;
+	}
+	now = now_ms();
+	if (!standby || now - link->aspac_sent_ms[i] < 1000)
+		return;
+	link->aspac_sent_ms[i] = now;
+	if (strcmp(osmo_fsm_event_name(standby->fi->fsm, ASP_FSM_E_M_ASP_ACTIVE_REQ), "M-ASP_ACTIVE.req")) {
+		LOGLINK(link, LOGL_ERROR, "AS %s (override): this libosmo-sigtran has no M-ASP_ACTIVE.req "
+			"event %d: no takeover\n", as->cfg.name, ASP_FSM_E_M_ASP_ACTIVE_REQ);
+		return;
+	}
+	LOGLINK(link, LOGL_NOTICE, "AS %s (override): no active ASP, %s takes over (ASPAC)\n",
+		as->cfg.name, standby->cfg.name);
+	osmo_fsm_inst_dispatch(standby->fi, ASP_FSM_E_M_ASP_ACTIVE_REQ, NULL);
+}
+
 static void state_timer_cb(void *data)
 {
 	struct m3ua_link *link = data;
@@ -266,6 +318,8 @@ static void state_timer_cb(void *data)
 			link->as_seen[link->n_as++] = as;
 			link->as_active[i] = false;
 		}
+		if (!active)
+			override_takeover(link, as, i);
 		if (active == link->as_active[i])
 			continue;
 		link->as_active[i] = active;
