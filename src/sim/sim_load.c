@@ -24,6 +24,7 @@ struct sim_load {
 	struct osmo_timer_list timer;
 	uint64_t t0, t_last_start, t_end;
 	unsigned int started, inflight, ok, failed;
+	uint64_t dialogs0;		/* the engine's dialogs_ok at the start */
 	uint32_t *lat_us;		/* one per finished flow, ok or not */
 	unsigned int n_lat;
 	char first_failure[256];
@@ -133,6 +134,7 @@ struct sim_load *sim_load_start(void *ctx, struct sim *sim, const struct sim_loa
 	l->finished_cb = finished_cb;
 	l->arg = arg;
 	l->t0 = l->t_last_start = now_us();
+	l->dialogs0 = sim_stats(sim)->dialogs_ok;
 	osmo_timer_setup(&l->timer, tick, l);
 	tick(l);
 	return l;
@@ -167,10 +169,11 @@ void sim_load_report(struct sim_load *l, FILE *f)
 
 	qsort(l->lat_us, l->n_lat, sizeof(l->lat_us[0]), cmp_u32);
 	fprintf(f, "{\"flow\":\"%s\",\"started\":%u,\"ok\":%u,\"failed\":%u,\"unfinished\":%u,"
-		"\"seconds\":%.3f,\"flows_per_s\":%.1f,"
+		"\"seconds\":%.3f,\"flows_per_s\":%.1f,\"dialogs_per_s\":%.1f,"
 		"\"latency_ms\":{\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,\"max\":%.3f}",
 		l->cfg.flow, l->started, l->ok, l->failed, l->inflight, secs,
 		secs > 0 ? l->ok / secs : 0.0,
+		secs > 0 ? (double)(sim_stats(l->sim)->dialogs_ok - l->dialogs0) / secs : 0.0,
 		pct(l->lat_us, l->n_lat, 50), pct(l->lat_us, l->n_lat, 90), pct(l->lat_us, l->n_lat, 99),
 		l->n_lat ? l->lat_us[l->n_lat - 1] / 1000.0 : 0.0);
 	if (l->first_failure[0]) {

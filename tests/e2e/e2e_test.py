@@ -321,7 +321,7 @@ def main():
             a_us = ((cpu1[2].ru_utime + cpu1[2].ru_stime) - (cpu0[2].ru_utime + cpu0[2].ru_stime)) * 1e6 / msgs
             print('bench - %d SMS-MT flows in %.2f s: %.0f flows/s (%.0f dialogues/s); flow latency '
                   'p50 %.2f ms, p99 %.2f ms, max %.2f ms' % (summ['ok'], summ['seconds'], summ['flows_per_s'],
-                                                              2 * summ['flows_per_s'], summ['latency_ms']['p50'],
+                                                              summ['dialogs_per_s'], summ['latency_ms']['p50'],
                                                               summ['latency_ms']['p99'], summ['latency_ms']['max']),
                   flush=True)
             print('bench - CPU per message: osmo-stp relay %.1f us; responder B (M3UA+SCCP+TCAP+JSON '
