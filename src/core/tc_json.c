@@ -625,6 +625,8 @@ static int parse_component(struct tc_json *tj, const jv_t *c, enum ss7_codec_pro
 	memset(rc, 0, sizeof(*rc));
 	if (!jv_is_object(body))
 		return fail(err, errsz, "a component is {\"invoke\"|\"result\"|\"error\"|\"reject\": {...}}");
+	if (strcmp(kind, "invoke") && strcmp(kind, "result") && strcmp(kind, "error") && strcmp(kind, "reject"))
+		return fail(err, errsz, "unknown component kind \"%s\"", kind);
 	if (!strcmp(kind, "invoke")) {
 		rc->prim = TC_INVOKE;
 		if (int_field(body, "invokeId", -128, 127, TC_INVOKE_ID_AUTO, &id, err, errsz) ||
