@@ -877,7 +877,7 @@ void tcap_ctx_free(struct tcap_ctx *ctx)
 {
 	struct tcap_dlg *d;
 	struct hlist_node *tmp;
-	int bkt;
+	unsigned int bkt;
 
 	if (!ctx)
 		return;
