@@ -3,7 +3,7 @@
  * process, MTP replaced by a queue, playing SRI-for-SM dialogues (Begin with AARQ and the
  * invoke, End with AARE and the result) routed on global titles. Three ways in the same
  * run, so each is the baseline of the next:
- *   codec   the four SCCP+TCAP messages of a dialogue parsed once each (tcap_msg, sccp_msg)
+ *   codec   the two SCCP+TCAP messages of a dialogue parsed once each (tcap_msg, sccp_msg)
  *   tc      both sides drive TC primitives directly (parameters as ready TLVs)
  *   json    both sides speak the JSON TC-user (docs/tc-json.md): the MAP codec decodes and
  *           encodes every parameter, as the NATS service will
