@@ -505,10 +505,12 @@ static int parse_comp_body(struct tcap_comp *c, const struct tlv *t)
 
 	/* every component has at most 4 elements at its top level */
 	while (p < end) {
-		if (n == 4)
+		if (n == 4 || ber_read(&e[n], p, end, 0) < 0) {
+			/* Q.774: the Reject carries the invoke id when it can be derived */
+			if (n > 0 && e[0].tag == 0x02 && read_invoke_id(&e[0], &c->invoke_id) == 0)
+				c->invoke_id_present = true;
 			return -TCAP_ERR_COMP_STRUCTURE;
-		if (ber_read(&e[n], p, end, 0) < 0)
-			return -TCAP_ERR_COMP_STRUCTURE;
+		}
 		p = e[n++].next;
 	}
 	if (n == 0)
