@@ -277,6 +277,8 @@ def main():
     with open(network, 'w') as f:
         json.dump(net_all, f)
     try:
+        # a previous run's osmo-stp may still be on its way out: wait a little for the ports
+        net.wait_until(lambda: not any(net.tcp_listening(p) for p in (STP_PORT, A_PORT, B_PORT, X_PORT)), 10)
         busy = [p for p in (STP_PORT, A_PORT, B_PORT, X_PORT) if net.tcp_listening(p)]
         if not check('test ports free', not busy, busy):
             return 1
