@@ -212,6 +212,8 @@ static int tcap_n_unitdata_req(void *priv, const struct sccp_addr *called, const
 	};
 	int rc;
 
+	if (!s->sccp)
+		return -ENETDOWN;	/* stopped */
 	s->in_request = true;
 	rc = sccp_node_n_unitdata_req(s->sccp, &req);
 	s->in_request = false;
@@ -354,6 +356,10 @@ void ss7_stack_stop(struct ss7_stack *s)
 	if (s->telnet)
 		telnet_exit();
 	s->telnet = false;
+	/* its reassembly store is malloc'ed, not under our talloc context */
+	sccp_vty_set_node(NULL);
+	sccp_node_free(s->sccp);
+	s->sccp = NULL;
 }
 
 struct tc_json *ss7_stack_tc(struct ss7_stack *s) { return s->tc; }
