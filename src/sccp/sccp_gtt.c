@@ -139,7 +139,8 @@ struct sccp_gtt *sccp_gtt_build(void *ctx, const struct sccp_gtt_rule *rules, un
 	node_of = talloc_array(g, uint32_t, n ? n : 1);
 	if (!g->rules || !g->tn || !g->order || !node_of)
 		goto fail;
-	memcpy(g->rules, rules, n * sizeof(*rules));
+	if (n)	/* rules may be NULL then: memcpy's arguments must not be (UBSan) */
+		memcpy(g->rules, rules, n * sizeof(*rules));
 	qsort(g->rules, n, sizeof(*rules), rule_cmp);
 	g->num_rules = n;
 	g->num_tn = 1;
