@@ -212,6 +212,8 @@ static int tcap_n_unitdata_req(void *priv, const struct sccp_addr *called, const
 	};
 	int rc;
 
+	if (!s->sccp)
+		return -ENETDOWN;	/* stopped */
 	s->in_request = true;
 	rc = sccp_node_n_unitdata_req(s->sccp, &req);
 	s->in_request = false;

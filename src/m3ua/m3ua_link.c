@@ -5,7 +5,10 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include <osmocom/core/fsm.h>
@@ -24,6 +27,7 @@
 #include <osmocom/sigtran/protocol/m3ua.h>
 
 #include "m3ua_link.h"
+#include "m3ua_rx.h"
 
 enum {
 	SI_SCCP = 3,
@@ -36,6 +40,8 @@ enum {
 	MAX_AS = 32,
 	/* the library's SCCP instance exists only to pass on N-PCSTATE (see pcstate_setup) */
 	PCSTATE_SSN = 1,
+	RX_LOG_TOO_LONG = M3UA_RX_NOT_SCCP + 1,
+	RX_LOG_KINDS,
 };
 
 const struct value_string m3ua_pc_state_names[] = {
@@ -60,6 +66,10 @@ static const struct rate_ctr_desc link_ctr_desc[] = {
 	[M3UA_LINK_CTR_PC_CHANGES] = { "pc:changes", "Point code state changes" },
 	[M3UA_LINK_CTR_LINK_CHANGES] = { "link:changes", "Link up/down changes" },
 	[M3UA_LINK_CTR_DAUD_SENT] = { "daud:sent", "DAUD audits sent" },
+	[M3UA_LINK_CTR_RX_DROP_DPC] = { "rx:drop:dpc", "DATA for a point code not ours" },
+	[M3UA_LINK_CTR_RX_DROP_BAD_DATA] = { "rx:drop:bad-data", "DATA without a whole routing label" },
+	[M3UA_LINK_CTR_RX_DROP_TOO_LONG] = { "rx:drop:too-long", "Messages over 2048 octets" },
+	[M3UA_LINK_CTR_ASP_STUCK] = { "asp:stuck", "ASPs disconnected: up but never active" },
 };
 
 static const struct rate_ctr_group_desc link_ctrg_desc = {
@@ -96,6 +106,14 @@ struct m3ua_link {
 	uint64_t aspac_sent_ms[MAX_AS];	/* override takeover: last ASPAC we asked for */
 	unsigned int n_as;
 	struct osmo_timer_list state_timer;
+	/* since when each client ASP is connected but not active (0: it is not) */
+	struct osmo_ss7_asp *asp_seen[MAX_AS];
+	struct timespec asp_idle_since[MAX_AS];
+	unsigned int n_asp;
+
+	/* rate limit of the receive check's log lines, per verdict */
+	time_t rx_log_at[RX_LOG_KINDS];
+	unsigned int rx_log_quiet[RX_LOG_KINDS];
 
 	uint32_t audit_pc[M3UA_LINK_MAX_AUDIT];
 	unsigned int n_audit;
@@ -300,6 +318,55 @@ static void override_takeover(struct m3ua_link *link, struct osmo_ss7_as *as, un
 	osmo_fsm_inst_dispatch(standby->fi, ASP_FSM_E_M_ASP_ACTIVE_REQ, NULL);
 }
 
+static long ms_between(const struct timespec *a, const struct timespec *b)
+{
+	return (b->tv_sec - a->tv_sec) * 1000 + (b->tv_nsec - a->tv_nsec) / 1000000;
+}
+
+/* An ASP connected but not active while no AS is: the library asks for activation once,
+ * after ASPUP Ack; an unsolicited ASPIA Ack or ASPDN Ack from the SG leaves it there for
+ * good. Starting the association again redoes the whole handshake. */
+static void check_stuck(struct m3ua_link *link)
+{
+	struct osmo_ss7_asp *asp;
+	struct sockaddr_storage ss;
+	struct timespec now, *since;
+	struct osmo_fd *ofd;
+	socklen_t sl;
+	unsigned int i;
+	bool idle;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	llist_for_each_entry(asp, &link->inst->asp_list, list) {
+		if (asp->cfg.is_server || !asp->client)
+			continue;
+		for (i = 0; i < link->n_asp && link->asp_seen[i] != asp; i++)
+			;
+		if (i == link->n_asp) {
+			if (i == MAX_AS)
+				continue;
+			link->asp_seen[link->n_asp++] = asp;
+			memset(&link->asp_idle_since[i], 0, sizeof(link->asp_idle_since[i]));
+		}
+		since = &link->asp_idle_since[i];
+		ofd = osmo_stream_cli_get_ofd(asp->client);
+		sl = sizeof(ss);
+		idle = !link->up && !osmo_ss7_asp_active(asp) && ofd->fd >= 0 &&
+		       getpeername(ofd->fd, (struct sockaddr *)&ss, &sl) == 0;
+		if (!idle) {
+			since->tv_sec = since->tv_nsec = 0;
+		} else if (!since->tv_sec && !since->tv_nsec) {
+			*since = now;
+		} else if (ms_between(since, &now) >= M3UA_LINK_STUCK_MS) {
+			LOGLINK(link, LOGL_NOTICE, "ASP %s: association up, not active for %u ms: "
+				"disconnecting, it reconnects\n", asp->cfg.name, M3UA_LINK_STUCK_MS);
+			rate_ctr_inc2(link->ctrg, M3UA_LINK_CTR_ASP_STUCK);
+			since->tv_sec = since->tv_nsec = 0;
+			osmo_ss7_asp_disconnect(asp);
+		}
+	}
+}
+
 static void state_timer_cb(void *data)
 {
 	struct m3ua_link *link = data;
@@ -342,6 +409,7 @@ static void state_timer_cb(void *data)
 		if (link->ops->link_state)
 			link->ops->link_state(link->priv, up);
 	}
+	check_stuck(link);
 	osmo_timer_schedule(&link->state_timer, 0, STATE_POLL_US);
 }
 
@@ -476,6 +544,80 @@ static int mtp_user_prim_cb(struct osmo_prim_hdr *oph, void *priv)
 	return 0;
 }
 
+/* What m3ua_rx.c refused: counted, and logged at most once a second per kind (a hostile peer
+ * must not flood the log), with how many were not logged. */
+static void rx_log(struct m3ua_link *link, unsigned int kind, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void rx_log(struct m3ua_link *link, unsigned int kind, const char *fmt, ...)
+{
+	struct timespec now;
+	char line[200];
+	va_list ap;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (link->rx_log_at[kind] && now.tv_sec == link->rx_log_at[kind]) {
+		link->rx_log_quiet[kind]++;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (link->rx_log_quiet[kind])
+		LOGLINK(link, LOGL_NOTICE, "%s (and %u more since the last line)\n", line,
+			link->rx_log_quiet[kind]);
+	else
+		LOGLINK(link, LOGL_NOTICE, "%s\n", line);
+	link->rx_log_at[kind] = now.tv_sec;
+	link->rx_log_quiet[kind] = 0;
+}
+
+bool m3ua_link_pc_is_local(void *priv, uint32_t pc)
+{
+	struct m3ua_link *link = priv;
+
+	return osmo_ss7_pc_is_local(link->inst, pc);
+}
+
+void m3ua_link_rx_refused(struct m3ua_link *link, struct osmo_ss7_asp *asp,
+			  enum m3ua_rx_verdict v, const uint8_t *msg, size_t len)
+{
+	const uint8_t *label = NULL;
+	size_t pos;
+
+	/* the routing label, for the log: the check found one in the first Protocol Data */
+	for (pos = 8; v != M3UA_RX_BAD_DATA && pos + 16 <= len; pos += 4)
+		if (msg[pos] == 0x02 && msg[pos + 1] == 0x10) {
+			label = msg + pos + 4;
+			break;
+		}
+	switch (v) {
+	case M3UA_RX_BAD_DATA:
+		rate_ctr_inc2(link->ctrg, M3UA_LINK_CTR_RX_DROP_BAD_DATA);
+		rx_log(link, v, "ASP %s: DATA of %zu octets whose Protocol Data has no whole routing "
+		       "label: ERR Parameter Field Error", asp->cfg.name, len);
+		break;
+	case M3UA_RX_FOREIGN_DPC:
+		rate_ctr_inc2(link->ctrg, M3UA_LINK_CTR_RX_DROP_DPC);
+		rx_log(link, v, "ASP %s: DATA for DPC %s, not ours: dropped", asp->cfg.name,
+		       label ? osmo_ss7_pointcode_print(link->inst, osmo_load32be(label + 4)) : "?");
+		break;
+	case M3UA_RX_NOT_SCCP:
+		rate_ctr_inc2(link->ctrg, M3UA_LINK_CTR_RX_DROP_SI);
+		rx_log(link, v, "ASP %s: DATA for SI %u, not SCCP: dropped", asp->cfg.name,
+		       label ? label[8] & 0x0f : 0);
+		break;
+	case M3UA_RX_PASS:
+		break;
+	}
+}
+
+void m3ua_link_rx_too_long(struct m3ua_link *link, struct osmo_ss7_asp *asp, size_t len)
+{
+	rate_ctr_inc2(link->ctrg, M3UA_LINK_CTR_RX_DROP_TOO_LONG);
+	rx_log(link, RX_LOG_TOO_LONG, "ASP %s: message of %zu octets, over the %u the library "
+	       "takes: dropped", asp->cfg.name, len, M3UA_RX_MAX_LEN);
+}
+
 /* ---- life cycle ------------------------------------------------------------------------------ */
 
 static int setup_routes(struct m3ua_link *link, const struct m3ua_link_cfg *cfg)
@@ -515,6 +657,11 @@ static int setup_routes(struct m3ua_link *link, const struct m3ua_link_cfg *cfg)
 
 static void link_free(struct m3ua_link *link)
 {
+	struct osmo_ss7_asp *asp;
+
+	if (link->inst)
+		llist_for_each_entry(asp, &link->inst->asp_list, list)
+			m3ua_rx_guard_remove(asp);
 	osmo_timer_del(&link->pump_timer);
 	osmo_timer_del(&link->state_timer);
 	if (link->q)
@@ -577,6 +724,12 @@ struct m3ua_link *m3ua_link_create(void *ctx, struct osmo_ss7_instance *inst,
 	llist_for_each_entry(asp, &inst->asp_list, list)
 		if (!asp->fi && !asp->cfg.is_server)
 			osmo_ss7_asp_restart(asp);
+	llist_for_each_entry(asp, &inst->asp_list, list)
+		if (!asp->cfg.is_server && m3ua_rx_guard_install(link, asp) < 0) {
+			LOGLINK(link, LOGL_ERROR, "ASP %s: cannot check its received messages\n",
+				asp->cfg.name);
+			goto fail;
+		}
 	osmo_timer_schedule(&link->state_timer, 0, 0);
 	return link;
 fail:
@@ -592,8 +745,10 @@ void m3ua_link_destroy(struct m3ua_link *link)
 		return;
 	/* osmo_ss7_asp_disconnect() would reconnect after 5 s: destroy the client ASPs */
 	llist_for_each_entry_safe(asp, tmp, &link->inst->asp_list, list)
-		if (!asp->cfg.is_server)
+		if (!asp->cfg.is_server) {
+			m3ua_rx_guard_remove(asp);
 			osmo_ss7_asp_destroy(asp);
+		}
 	link_free(link);
 }
 

@@ -73,7 +73,20 @@ enum m3ua_link_ctr {
 	M3UA_LINK_CTR_PC_CHANGES,
 	M3UA_LINK_CTR_LINK_CHANGES,
 	M3UA_LINK_CTR_DAUD_SENT,
+	M3UA_LINK_CTR_RX_DROP_DPC,	/* DATA for a point code that is not ours */
+	M3UA_LINK_CTR_RX_DROP_BAD_DATA,	/* DATA too short for a routing label: ERR sent */
+	M3UA_LINK_CTR_RX_DROP_TOO_LONG,	/* longer than the library can take (2048 octets) */
+	M3UA_LINK_CTR_ASP_STUCK,	/* ASPs disconnected: connected, never active again */
 };
+
+/* Received M3UA is checked before libosmo-sigtran 1.6.0 parses it (m3ua_rx.h): a DATA whose
+ * Protocol Data cannot hold its routing label is answered with ERR Parameter Field Error, one
+ * for a DPC that is not ours or for another SI than SCCP is dropped (the library would route
+ * it back to the SG, or drop it uncounted), a message longer than 2048 octets is dropped. An
+ * ASP whose association is up but which stays inactive while no AS is active (e.g. after an
+ * unsolicited ASPIA Ack or ASPDN Ack; the library never asks again) is disconnected after
+ * M3UA_LINK_STUCK_MS and reconnects. All of it counted and logged. */
+#define M3UA_LINK_STUCK_MS	3000
 
 /* Register as the SI=3 MTP user of inst, set up routes and the availability listener. The
  * instance's ASPs and ASs come from its configuration (the "cs7 instance" section); client

@@ -464,9 +464,10 @@ API int sctp_recvmsg(int s, void *msg, size_t len, struct sockaddr *from, sockle
 	if (n > len)
 		n = len;	/* SCTP partial delivery: the rest comes with the next call */
 	memcpy(msg, a->rx + a->delivered, n);
-	a->delivered += n;
 	if (msg_flags)
-		*msg_flags = a->delivered == a->have ? MSG_EOR : 0;
+		*msg_flags = a->delivered + n == a->have ? MSG_EOR : 0;
+	if (!(in_flags & MSG_PEEK))	/* a peek leaves the message to the next call */
+		a->delivered += n;
 	if (sinfo) {
 		memset(sinfo, 0, sizeof(*sinfo));
 		sinfo->sinfo_stream = a->rx[2] == M3UA_CLASS_XFER ? 1 : 0;
