@@ -70,6 +70,7 @@ static const struct rate_ctr_desc link_ctr_desc[] = {
 	[M3UA_LINK_CTR_RX_DROP_BAD_DATA] = { "rx:drop:bad-data", "DATA without a whole routing label" },
 	[M3UA_LINK_CTR_RX_DROP_TOO_LONG] = { "rx:drop:too-long", "Messages over 2048 octets" },
 	[M3UA_LINK_CTR_ASP_STUCK] = { "asp:stuck", "ASPs disconnected: up but never active" },
+	[M3UA_LINK_CTR_ASPAC] = { "asp:aspac", "ASPAC sent by the link: an AS without an active ASP" },
 };
 
 static const struct rate_ctr_group_desc link_ctrg_desc = {
@@ -103,7 +104,7 @@ struct m3ua_link {
 	bool up;
 	struct osmo_ss7_as *as_seen[MAX_AS];
 	bool as_active[MAX_AS];
-	uint64_t aspac_sent_ms[MAX_AS];	/* override takeover: last ASPAC we asked for */
+	uint64_t aspac_sent_ms[MAX_AS];	/* reactivate(): the last ASPAC we asked for */
 	unsigned int n_as;
 	struct osmo_timer_list state_timer;
 	/* since when each client ASP is connected but not active (0: it is not) */
@@ -282,19 +283,19 @@ static uint64_t now_ms(void)
 	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
 }
 
-/* Override mode: when the active ASP of an AS is gone, the SG tells the standby ones (NTFY
- * AS-Pending), but 1.6.0's default layer manager ignores a NOTIFY once it has been active
- * and its LM SAP does not take M-ASP_ACTIVE.req, so no standby would ever send ASPAC. Do
- * what its layer manager should: ask one standby ASP (connected, ASP-INACTIVE) of an AS
- * without an active ASP to go active, at most once a second. */
-static void override_takeover(struct m3ua_link *link, struct osmo_ss7_as *as, unsigned int i)
+/* An AS without an active ASP gets ASPAC from one of its ASPs that is connected and
+ * ASP-INACTIVE, at most once a second. 1.6.0's default layer manager asks for activation
+ * only once, after the ASPUP Ack, and ignores a NOTIFY once it has been active (and its LM
+ * SAP does not take M-ASP_ACTIVE.req), so without this:
+ *  - override: when the active ASP is lost, the standby ones hear AS-Pending and stay put;
+ *  - any mode: after an ASPIA Ack (the SG took the ASP out of service) it never comes back.
+ * An ASP that stays inactive anyway is disconnected by check_stuck() below. */
+static void reactivate(struct m3ua_link *link, struct osmo_ss7_as *as, unsigned int i)
 {
 	struct osmo_ss7_asp *asp, *standby = NULL;
 	unsigned int k;
 	uint64_t now;
 
-	if (as->cfg.mode != OSMO_SS7_AS_TMOD_OVERRIDE)
-		return;
 	for (k = 0; k < ARRAY_SIZE(as->cfg.asps); k++) {
 		asp = as->cfg.asps[k];
 		if (!asp || !asp->fi || asp->cfg.role == OSMO_SS7_ASP_ROLE_SG)
@@ -309,12 +310,13 @@ static void override_takeover(struct m3ua_link *link, struct osmo_ss7_as *as, un
 		return;
 	link->aspac_sent_ms[i] = now;
 	if (strcmp(osmo_fsm_event_name(standby->fi->fsm, ASP_FSM_E_M_ASP_ACTIVE_REQ), "M-ASP_ACTIVE.req")) {
-		LOGLINK(link, LOGL_ERROR, "AS %s (override): this libosmo-sigtran has no M-ASP_ACTIVE.req "
-			"event %d: no takeover\n", as->cfg.name, ASP_FSM_E_M_ASP_ACTIVE_REQ);
+		LOGLINK(link, LOGL_ERROR, "AS %s: this libosmo-sigtran has no M-ASP_ACTIVE.req event %d\n",
+			as->cfg.name, ASP_FSM_E_M_ASP_ACTIVE_REQ);
 		return;
 	}
-	LOGLINK(link, LOGL_NOTICE, "AS %s (override): no active ASP, %s takes over (ASPAC)\n",
-		as->cfg.name, standby->cfg.name);
+	LOGLINK(link, LOGL_NOTICE, "AS %s (%s): no active ASP, ASPAC from %s\n", as->cfg.name,
+		osmo_ss7_as_traffic_mode_name(as->cfg.mode), standby->cfg.name);
+	rate_ctr_inc2(link->ctrg, M3UA_LINK_CTR_ASPAC);
 	osmo_fsm_inst_dispatch(standby->fi, ASP_FSM_E_M_ASP_ACTIVE_REQ, NULL);
 }
 
@@ -386,7 +388,7 @@ static void state_timer_cb(void *data)
 			link->as_active[i] = false;
 		}
 		if (!active)
-			override_takeover(link, as, i);
+			reactivate(link, as, i);
 		if (active == link->as_active[i])
 			continue;
 		link->as_active[i] = active;

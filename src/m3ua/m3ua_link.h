@@ -77,6 +77,7 @@ enum m3ua_link_ctr {
 	M3UA_LINK_CTR_RX_DROP_BAD_DATA,	/* DATA too short for a routing label: ERR sent */
 	M3UA_LINK_CTR_RX_DROP_TOO_LONG,	/* longer than the library can take (2048 octets) */
 	M3UA_LINK_CTR_ASP_STUCK,	/* ASPs disconnected: connected, never active again */
+	M3UA_LINK_CTR_ASPAC,		/* ASPAC sent by the link for an AS without an active ASP */
 };
 
 /* Received M3UA is checked before libosmo-sigtran 1.6.0 parses it (m3ua_rx.h): a DATA whose

@@ -103,6 +103,8 @@ class FakeSG:
     handshake and heartbeats itself, queues everything else the gateway sends."""
 
     def __init__(self):
+        self.aspac_seen = 0
+        self.ignore_aspac_until = 0.0
         self.ls = socket.socket()
         self.ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.ls.bind(('127.0.0.1', SG_PORT))
@@ -151,6 +153,10 @@ class FakeSG:
 
     def _answer(self, c, msg):
         cls, typ, p = msg[2], msg[3], params_of(msg)
+        if (cls, typ) == (ASPTM, 1):
+            self.aspac_seen += 1
+            if time.monotonic() < self.ignore_aspac_until:
+                return      # an SG that will not have this ASP active now
         rc = param(TAG_RC, p[TAG_RC]) if TAG_RC in p else b''
         answers = {(ASPSM, 1): [m3ua(ASPSM, 4)], (ASPSM, 2): [m3ua(ASPSM, 5)],
                    (ASPSM, 3): [m3ua(ASPSM, 6, msg[8:])],
@@ -304,15 +310,29 @@ def case_too_long(sg, gw):
 
 
 def case_stuck(sg, gw):
-    # an unsolicited ASPIA Ack: libosmo-sigtran's ASP goes inactive and never asks again
+    # an unsolicited ASPIA Ack: libosmo-sigtran 1.6.0's ASP goes inactive and never asks again
+    # by itself; the link asks (ASPAC) for an AS left without an active ASP
+    accepts, aspac = sg.accepts, sg.aspac_seen
+    t0 = time.monotonic()
+    sg.send(m3ua(ASPTM, 4, param(TAG_RC, struct.pack('>I', RC))))
+    down = gw.wait_link('down', 2)
+    up = gw.wait_link('up', 3)
+    t_up = time.monotonic() - t0
+    check('unsolicited ASPIA Ack: link down, the link sends ASPAC again, link up on the same '
+          'association (%.1f s)' % t_up, down and up and sg.aspac_seen > aspac and sg.accepts == accepts,
+          (down, up, t_up, sg.aspac_seen - aspac, sg.accepts - accepts))
+
+    # the same, with an SG that does not take the ASPAC: the ASP, stuck inactive with its
+    # association up, is disconnected after ~3 s and starts again from ASPUP
     accepts = sg.accepts
+    sg.ignore_aspac_until = time.monotonic() + 4.5
     t0 = time.monotonic()
     sg.send(m3ua(ASPTM, 4, param(TAG_RC, struct.pack('>I', RC))))
     down = gw.wait_link('down', 2)
     closed = sg.closed.wait(6)
     t_closed = time.monotonic() - t0
     up = gw.wait_link('up', 10) and sg.accepts == accepts + 1
-    check('unsolicited ASPIA Ack: link down, the stuck ASP is disconnected after ~3 s '
+    check('... an SG ignoring the ASPAC: the stuck ASP is disconnected after ~3 s '
           '(%.1f s), reconnects, link up' % t_closed, down and closed and 2.5 < t_closed < 5 and up,
           (down, closed, t_closed, gw.link, sg.accepts - accepts))
 
