@@ -464,9 +464,10 @@ int tcap_msg_parse(struct tcap_msg *m, const uint8_t *buf, size_t len)
 void tcap_comp_iter_init(struct tcap_comp_iter *it, const struct tcap_msg *msg)
 {
 	it->p = msg->comps.data;
-	it->end = msg->comps.data + msg->comps.len;
+	/* no component portion: data is NULL, and NULL + 0 is undefined behaviour in C */
+	it->end = msg->comps.data ? msg->comps.data + msg->comps.len : NULL;
 	it->count = 0;
-	it->done = !msg->comps_present;
+	it->done = !msg->comps_present || !msg->comps.data;
 }
 
 static int read_invoke_id(const struct tlv *e, int8_t *out)
