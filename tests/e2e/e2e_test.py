@@ -341,12 +341,12 @@ def main():
         check('after the restart: sms-mt succeeds again', rc == 0 and summ and summ['ok'] == 1,
               (rc, summ, err))
 
-        for p in (x, b):
-            p.stop(signal.SIGTERM, 10)
-        counters = None
-        for line in b.lines.queue:
-            if line.startswith('{"event":"counters"'):
-                counters = json.loads(line)
+        x.stop(signal.SIGTERM, 10)
+        # B prints its counters as it exits: read them from its stdout, not after the fact
+        b.p.send_signal(signal.SIGTERM)
+        line = b.wait_for('{"event":"counters"', 15)
+        counters = json.loads(line) if line else None
+        b.stop(signal.SIGTERM, 10)
         sccp, tcap = (counters or {}).get('sccp', {}), (counters or {}).get('tcap', {})
         check('B counted the hostile input: decode errors, l_reject, P-Aborts sent, UDTS by cause',
               counters and sum(v for k, v in sccp.items() if k.startswith('decode:')) >= 4 and
