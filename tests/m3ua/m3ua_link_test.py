@@ -72,38 +72,11 @@ def transfer(src, dst, count, first, label, dpc=None, rx_before=0, bad_ok=0):
     return (int(sent.split()[-2]), int(done.split()[3]), done) if ok else None
 
 
-def tcp_streams(pcap):
-    """The TCP payload of each direction, reassembled by sequence number: like tests/net's
-    m3ua_streams, but a retransmission that repeats part of a large segment under the same
-    sequence number (seen on loopback under load) neither replaces it nor counts as a gap.
-    Returns {(stream, sport, dport): (bytes, complete)}."""
-    rc, rows, err = net.tshark_fields(pcap, ['tcp.stream', 'tcp.srcport', 'tcp.dstport',
-                                             'tcp.seq', 'tcp.payload'], ['-Y', 'tcp.len > 0'])
-    streams = {}
-    for stream, sport, dport, seq, payload in rows:
-        segs = streams.setdefault((int(stream), int(sport), int(dport)), {})
-        data = bytes.fromhex(payload.replace(':', ''))
-        if len(data) > len(segs.get(int(seq), b'')):
-            segs[int(seq)] = data
-    out = {}
-    for key, segs in streams.items():
-        data, nxt, complete = b'', min(segs), True
-        for seq in sorted(segs):
-            if seq > nxt:
-                complete = False
-                break
-            if seq + len(segs[seq]) > nxt:
-                data += segs[seq][nxt - seq:]
-                nxt = seq + len(segs[seq])
-        out[key] = (data, complete)
-    return out
-
-
 def m3ua_messages(pcap):
     """(sport, dport, message) of every complete M3UA message captured, and whether the
     capture had gaps."""
     msgs, gaps = [], False
-    for (stream, sport, dport), (data, complete) in sorted(tcp_streams(pcap).items()):
+    for (stream, sport, dport), (data, complete) in sorted(net.m3ua_streams(pcap, ()).items()):
         gaps |= not complete
         off = 0
         while off + 8 <= len(data):

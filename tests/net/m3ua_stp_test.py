@@ -235,20 +235,22 @@ def tshark_fields(pcap, fields, extra=()):
     return r.returncode, [l.split(';') for l in r.stdout.splitlines()], r.stderr
 
 
-def m3ua_streams(pcap):
-    """The TCP payload of each direction of each ASP connection, reassembled by seq.
+def m3ua_streams(pcap, skip_ports=(H_PORT,)):
+    """The TCP payload of each direction of each connection, reassembled by seq.
 
     Returns {(stream, sport, dport): (bytes, complete)}; a direction is cut at its first
-    sequence gap (octets the capture missed), and complete is False then."""
+    sequence gap (octets the capture missed), and complete is False then. A retransmission
+    that repeats part of a segment (same or overlapping seq, seen on loopback under load)
+    neither replaces the longer copy nor counts as a gap. Connections on skip_ports (the raw
+    probes, which send broken framing on purpose) are left out."""
     rc, rows, err = tshark_fields(pcap, ['tcp.stream', 'tcp.srcport', 'tcp.dstport',
                                          'tcp.seq', 'tcp.payload'], ['-Y', 'tcp.len > 0'])
     streams = {}
     for stream, sport, dport, seq, payload in rows:
-        if H_PORT in (int(sport), int(dport)):
-            continue    # the raw probes send broken framing on purpose
+        if int(sport) in skip_ports or int(dport) in skip_ports:
+            continue
         segs = streams.setdefault((int(stream), int(sport), int(dport)), {})
         data = bytes.fromhex(payload.replace(':', ''))
-        # a retransmission may resend part of a segment under the same seq: keep the longest
         if len(data) > len(segs.get(int(seq), b'')):
             segs[int(seq)] = data
     out = {}
@@ -258,9 +260,9 @@ def m3ua_streams(pcap):
             if seq > nxt:
                 complete = False
                 break
-            if seq == nxt:
-                data += segs[seq]
-                nxt += len(segs[seq])
+            if seq + len(segs[seq]) > nxt:
+                data += segs[seq][nxt - seq:]
+                nxt = seq + len(segs[seq])
         out[key] = (data, complete)
     return out
 
