@@ -32,7 +32,6 @@ import shutil
 import signal
 import socket
 import struct
-import subprocess
 import sys
 import tempfile
 import threading
@@ -41,7 +40,9 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', 'net'))
 sys.path.insert(0, os.path.join(HERE, '..', 'e2e'))
-import m3ua_stp_test as net  # noqa: E402  (Proc, check, sctp_wrap, tshark_fields)
+sys.path.insert(0, os.path.join(HERE, '..', 'tools'))
+import m3ua_stp_test as net  # noqa: E402  (Proc, check)
+import capture  # noqa: E402  (SCTP wrapping for tshark)
 import e2e_test as e2e  # noqa: E402  (SCCP octets: udt, addr_pc_ssn, addr_gt, sccp_data)
 
 SG_PORT, GW_PORT = 32940, 32941
@@ -395,13 +396,8 @@ def case_burst(sg, gw, n=2000):
 
 
 def check_capture(msgs, workdir):
-    txt, pcap = os.path.join(workdir, 'gw.txt'), os.path.join(workdir, 'gw-sctp.pcapng')
-    with open(txt, 'w') as f:
-        for i, m in enumerate(msgs):
-            f.write(net.sctp_wrap(m, i, GW_PORT, SG_PORT).hex() + '\n')
-    subprocess.run(['text2pcap', '-q', '-i', '132', '-r', r'^(?<data>[0-9a-f]+)$', txt, pcap],
-                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
-    rc, rows, err = net.tshark_fields(pcap, ['m3ua.message_class', 'm3ua.message_type',
+    pcap = capture.sctp_pcap([(GW_PORT, SG_PORT, m) for m in msgs], workdir, 'gw-sctp')
+    rc, rows, err = capture.tshark_fields(pcap, ['m3ua.message_class', 'm3ua.message_type',
                                             '_ws.malformed', '_ws.expert.severity'])
     decoded = [r for r in rows if r[0]]
     problems = [r for r in rows if r[2]]

@@ -11,7 +11,6 @@ M failed' and exits non-zero on failure.
 import argparse
 import os
 import queue
-import re
 import shutil
 import signal
 import socket
@@ -21,6 +20,9 @@ import sys
 import tempfile
 import threading
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tools'))
+import capture  # noqa: E402  (live captures, TCP reassembly, SCTP wrapping for tshark)
 
 STP_PORT, A_PORT, B_PORT, H_PORT = 32905, 32906, 32907, 32909
 PASSED, FAILED = [], []
@@ -228,74 +230,21 @@ def wait_state(procs, state, timeout, label):
 
 # ---- capture and decoding -----------------------------------------------------------------
 
-def tshark_fields(pcap, fields, extra=()):
-    r = subprocess.run(['tshark', '-r', pcap, '-T', 'fields', '-E', 'separator=;']
-                       + [x for f in fields for x in ('-e', f)] + list(extra),
-                       capture_output=True, text=True, timeout=60)
-    return r.returncode, [l.split(';') for l in r.stdout.splitlines()], r.stderr
-
-
-def m3ua_streams(pcap, skip_ports=(H_PORT,)):
-    """The TCP payload of each direction of each connection, reassembled by seq.
-
-    Returns {(stream, sport, dport): (bytes, complete)}; a direction is cut at its first
-    sequence gap (octets the capture missed), and complete is False then. A retransmission
-    that repeats part of a segment (same or overlapping seq, seen on loopback under load)
-    neither replaces the longer copy nor counts as a gap. Connections on skip_ports (the raw
-    probes, which send broken framing on purpose) are left out."""
-    rc, rows, err = tshark_fields(pcap, ['tcp.stream', 'tcp.srcport', 'tcp.dstport',
-                                         'tcp.seq', 'tcp.payload'], ['-Y', 'tcp.len > 0'])
-    streams = {}
-    for stream, sport, dport, seq, payload in rows:
-        if int(sport) in skip_ports or int(dport) in skip_ports:
-            continue
-        segs = streams.setdefault((int(stream), int(sport), int(dport)), {})
-        data = bytes.fromhex(payload.replace(':', ''))
-        if len(data) > len(segs.get(int(seq), b'')):
-            segs[int(seq)] = data
-    out = {}
-    for key, segs in streams.items():
-        data, nxt, complete = b'', min(segs), True
-        for seq in sorted(segs):
-            if seq > nxt:
-                complete = False
-                break
-            if seq + len(segs[seq]) > nxt:
-                data += segs[seq][nxt - seq:]
-                nxt = seq + len(segs[seq])
-        out[key] = (data, complete)
-    return out
-
-
-def capture_drops(stderr):
-    """Packets the capture itself says it dropped (dumpcap's closing statistics line)."""
-    m = re.search(r"Packets received/dropped on interface '[^']*': \d+/(\d+)", stderr)
-    return int(m.group(1)) if m else None
-
-
-def sctp_wrap(msg, tsn, sport, dport):
-    """SCTP common header + one unfragmented DATA chunk with PPID 3, for text2pcap -i 132."""
-    chunk = struct.pack('>BBHIHHI', 0, 3, 16 + len(msg), tsn, 0 if msg[2] != 1 else 1,
-                        tsn & 0xffff, 3) + msg + bytes(-len(msg) % 4)
-    return struct.pack('>HHII', sport, dport, 0, 0) + chunk
-
-
-def check_capture(pcap, workdir, data_expected, drops):
+def check_capture(cap, workdir, data_expected):
     # 1. What Wireshark 4.0 makes of M3UA over TCP by itself.
-    rc, rows, err = tshark_fields(pcap, ['frame.number'],
-                                  ['-d', 'tcp.port==%d,m3ua' % STP_PORT, '-Y', 'm3ua'])
+    rc, rows, err = capture.tshark_fields(cap.pcap, ['frame.number'],
+                                          ['-d', 'tcp.port==%d,m3ua' % STP_PORT, '-Y', 'm3ua'])
     refusal = [l for l in err.splitlines() if "isn't valid" in l]
     print('note - tshark -d tcp.port==%d,m3ua: %s' % (
         STP_PORT, refusal[0].strip() if refusal else '%d frames dissected as M3UA' % len(rows)),
         flush=True)
 
-    # 2. The same bytes split by the M3UA length, re-wrapped in SCTP and decoded.
-    # A direction with a sequence gap is checked up to the gap, and only when the capture
-    # itself reported drops (its kernel buffer overflowed on a loaded host): a gap the
-    # capture does not explain fails, as does any framing fault in the octets it holds.
-    streams = m3ua_streams(pcap)
+    # 2. The same bytes split by the M3UA length, re-wrapped in SCTP and decoded. A
+    # direction cut by a sequence gap is a capture problem (check_whole says so) and is
+    # checked up to the gap; any framing fault in the octets captured is the protocol's.
+    streams = capture.tcp_streams(cap.pcap, (H_PORT,))
     msgs, bad_framing = [], []
-    gaps = [key for key, (_, complete) in streams.items() if not complete]
+    gaps = sum(1 for _, complete in streams.values() if not complete)
     for (stream, sport, dport), (data, complete) in sorted(streams.items()):
         off = 0
         while off + 8 <= len(data):
@@ -309,28 +258,20 @@ def check_capture(pcap, workdir, data_expected, drops):
             off += n
         if complete and off != len(data) and not bad_framing:
             bad_framing.append((stream, sport, off, len(data)))
-    if gaps:
-        print('note - the capture reported %s dropped packets; %d directions checked up to '
-              'their first gap' % (drops, len(gaps)), flush=True)
+    whole = cap.check_whole(gaps)
     check('capture: %d M3UA messages in %d TCP directions, framing consistent'
-          % (len(msgs), len(streams)), msgs and not bad_framing and (not gaps or drops),
-          (bad_framing[:3], 'gaps without reported drops' if gaps and not drops else ''))
-    txt, wrapped = os.path.join(workdir, 'm3ua.txt'), os.path.join(workdir, 'm3ua-sctp.pcapng')
-    with open(txt, 'w') as f:
-        for i, (sport, dport, m) in enumerate(msgs):
-            f.write(sctp_wrap(m, i, sport, dport).hex() + '\n')
-    subprocess.run(['text2pcap', '-q', '-i', '132', '-r', r'^(?<data>[0-9a-f]+)$', txt, wrapped],
-                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+          % (len(msgs), len(streams)), msgs and not bad_framing, bad_framing[:3])
+    wrapped = capture.sctp_pcap(msgs, workdir)
     # SCCP is off: the test payloads are numbered octets, not SCCP.
-    rc, rows, err = tshark_fields(wrapped, ['m3ua.message_class', 'm3ua.message_type',
-                                            '_ws.malformed', '_ws.expert.severity'],
-                                  ['--disable-protocol', 'sccp'])
+    rc, rows, err = capture.tshark_fields(wrapped, ['m3ua.message_class', 'm3ua.message_type',
+                                                    '_ws.malformed', '_ws.expert.severity'],
+                                          ['--disable-protocol', 'sccp'])
     decoded = [r for r in rows if r[0]]
     problems = [r for r in rows if r[2] or r[3]]
     data = sum(1 for r in decoded if r[0] == '1' and r[1] == '1')
     check('tshark decodes every captured message as M3UA, none malformed (%d DATA)' % data,
           rc == 0 and len(decoded) == len(msgs) and not problems
-          and (data == data_expected if not gaps else 0 < data <= data_expected),
+          and (data == data_expected if whole else 0 < data <= data_expected),
           'rc=%d decoded=%d/%d problems=%s data=%d/%d %s' % (
               rc, len(decoded), len(msgs), problems[:3], data, data_expected, err[:200]))
 
@@ -356,24 +297,16 @@ def main():
     signal.alarm(58)
     workdir = tempfile.mkdtemp(prefix='m3ua_stp.')
     env = dict(os.environ, LD_PRELOAD=os.path.abspath(args.shim))
-    procs, tshark = [], None
-    pcap = os.path.join(workdir, 'lo.pcapng')
+    procs, cap = [], None
     try:
         busy = [p for p in (STP_PORT, A_PORT, B_PORT, H_PORT) if tcp_listening(p)]
         if not check('test ports free', not busy, busy):
             return 1
         if not args.no_capture:
-            # dumpcap with a 64 MiB kernel buffer: the default 2 MiB overflows when the
-            # 1000-message phases run beside other tests on 2 cores.
-            tshark = Proc('dumpcap', ['dumpcap', '-i', 'lo', '-B', '64',
-                                      '-f', 'tcp port %d' % STP_PORT,
-                                      '-w', pcap, '-a', 'duration:50', '-q'], workdir,
-                          stdin=False)
-            if not check('dumpcap captures on lo', wait_until(
-                    lambda: 'Capturing on' in tshark.stderr() or tshark.p.poll() is not None, 10)
-                    and tshark.p.poll() is None, tshark.stderr()[-300:]):
-                tshark.stop()
-                tshark = None
+            cap = capture.LoCapture(Proc, workdir, 'tcp port %d' % STP_PORT, check, duration=50)
+            if not cap.start():
+                cap.close()
+                cap = None
 
         stp = start_stp(args, workdir, env)
         procs.append(stp)
@@ -400,10 +333,9 @@ def main():
         if wait_state([a, b], 'ACTIVE', 20, 'osmo-stp restarted'):
             transfer(a, b, n, n, 'phase 2 (after restart)')
 
-        if tshark:
-            time.sleep(0.3)
-            tshark.stop(signal.SIGINT, 10)
-            check_capture(pcap, workdir, 4 * n, capture_drops(tshark.stderr()))
+        if cap:
+            cap.stop()
+            check_capture(cap, workdir, 4 * n)
 
         if args.bench:
             cpu0 = [p.cpu_ns() for p in (stp, a, b)]
@@ -421,8 +353,10 @@ def main():
         check('finished within 60 s', False, e)
     finally:
         signal.alarm(0)
-        for p in procs + ([tshark] if tshark else []):
+        for p in procs:
             p.stop()
+        if cap:
+            cap.close()
         print('%d passed, %d failed' % (len(PASSED), len(FAILED)), flush=True)
         if FAILED or args.keep:
             print('logs kept in ' + workdir)
