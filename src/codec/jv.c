@@ -538,6 +538,39 @@ jv_t *jv_new_object1(struct jv_doc *d, const char *key, jv_t *value)
 	return jv_object_set(d, o, key, value) ? NULL : o;
 }
 
+jv_t *jv_new_string(struct jv_doc *d, const char *s)
+{
+	size_t len = strlen(s);
+	jv_t *n = alloc(d, sizeof(*n));
+	char *copy = n ? alloc(d, len + 1) : NULL;
+
+	if (!copy)
+		return NULL;
+	memset(n, 0, sizeof(*n));
+	memcpy(copy, s, len + 1);
+	n->type = JV_STRING;
+	n->n = (uint32_t)len;
+	n->u.s = copy;
+	return n;
+}
+
+jv_t *jv_new_array(struct jv_doc *d, unsigned int max)
+{
+	jv_t *a = alloc(d, sizeof(*a));
+
+	if (!a)
+		return NULL;
+	memset(a, 0, sizeof(*a));
+	a->type = JV_ARRAY;
+	a->u.items = alloc(d, sizeof(jv_t *) * (max ? max : 1));
+	return a->u.items ? a : NULL;
+}
+
+void jv_array_push(jv_t *arr, jv_t *v)
+{
+	arr->u.items[arr->n++] = v;
+}
+
 void jv_object_del(jv_t *obj, const char *key)
 {
 	uint32_t i;

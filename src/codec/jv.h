@@ -42,6 +42,11 @@ int jv_parse(struct jv_doc *d, const char *text, size_t len, char *err, size_t e
 /* Build values in d's arena (for callers that complete a document). */
 jv_t *jv_new_integer(struct jv_doc *d, long long v);
 jv_t *jv_new_object1(struct jv_doc *d, const char *key, jv_t *value);
+jv_t *jv_new_string(struct jv_doc *d, const char *s);	/* copied into the arena */
+/* An empty array with room for max elements; jv_array_push adds one (no check: max is
+ * the caller's bound). */
+jv_t *jv_new_array(struct jv_doc *d, unsigned int max);
+void jv_array_push(jv_t *arr, jv_t *v);
 /* Add or replace a member; returns 0 or -1 (out of memory). */
 int jv_object_set(struct jv_doc *d, jv_t *obj, const char *key, jv_t *value);
 /* Remove a member if present. */

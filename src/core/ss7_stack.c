@@ -49,6 +49,8 @@ struct ss7_stack {
 	struct tc_json *tc;
 	struct osmo_ss7_instance *inst;
 	bool link_up;
+	bool rx_label;			/* a received message is on its way up: */
+	uint32_t rx_opc, rx_dpc;	/* its routing label */
 	bool telnet;			/* the telnet VTY listens */
 	/* N-NOTICEs for our own requests wait for the select loop: the request that
 	 * caused one has not returned yet, so its dialogue is not there to tell */
@@ -81,7 +83,11 @@ static void link_transfer_ind(void *priv, uint32_t opc, uint32_t dpc, uint8_t sl
 {
 	struct ss7_stack *s = priv;
 
+	s->rx_label = true;
+	s->rx_opc = opc;
+	s->rx_dpc = dpc;
 	sccp_node_mtp_transfer_ind(s->sccp, opc, dpc, sls, data, len);
+	s->rx_label = false;
 }
 
 static void link_pc_state(void *priv, uint32_t pc, enum m3ua_pc_state state)
@@ -242,7 +248,15 @@ static void tc_event(void *priv, const char *json, size_t len)
 	s->ops->event(s->priv, json, len);
 }
 
-static const struct tc_json_ops tc_ops = { .event = tc_event };
+static void tc_envelope(void *priv, struct jw *w, const struct tc_json_msg *m)
+{
+	struct ss7_stack *s = priv;
+
+	if (s->ops->envelope)
+		s->ops->envelope(s->priv, w, m);
+}
+
+static const struct tc_json_ops tc_ops = { .event = tc_event, .envelope = tc_envelope };
 
 /* --- life cycle ------------------------------------------------------------ */
 
@@ -367,6 +381,13 @@ struct tcap_ctx *ss7_stack_tcap(struct ss7_stack *s) { return s->tcap; }
 struct sccp_node *ss7_stack_sccp(struct ss7_stack *s) { return s->sccp; }
 struct m3ua_link *ss7_stack_link(struct ss7_stack *s) { return s->link; }
 bool ss7_stack_link_up(const struct ss7_stack *s) { return s->link_up; }
+
+bool ss7_stack_rx_label(const struct ss7_stack *s, uint32_t *opc, uint32_t *dpc)
+{
+	*opc = s->rx_opc;
+	*dpc = s->rx_dpc;
+	return s->rx_label;
+}
 
 static void print_group(FILE *f, const char *layer, struct rate_ctr_group *g)
 {

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 struct ss7_stack;
@@ -15,10 +16,15 @@ struct tcap_ctx;
 struct sccp_node;
 struct m3ua_link;
 
+struct jw;
+struct tc_json_msg;
+
 struct ss7_stack_ops {
 	/* One JSON event: a dialogue event (docs/tc-json.md) or a network one
 	 * ({"event":"link"|"pc"|"ssn", ...}). Valid during the call. */
 	void (*event)(void *priv, const char *json, size_t len);
+	/* Optional: leading members of every dialogue event (see tc_json_ops.envelope) */
+	void (*envelope)(void *priv, struct jw *w, const struct tc_json_msg *m);
 };
 
 /* Logging, libosmo-sigtran and the VTY nodes of every layer. Once per process,
@@ -39,6 +45,9 @@ struct tcap_ctx *ss7_stack_tcap(struct ss7_stack *s);
 struct sccp_node *ss7_stack_sccp(struct ss7_stack *s);
 struct m3ua_link *ss7_stack_link(struct ss7_stack *s);
 bool ss7_stack_link_up(const struct ss7_stack *s);
+/* The MTP routing label of the message being received, while its indications run up the
+ * stack; false outside of that (a timer, a request). */
+bool ss7_stack_rx_label(const struct ss7_stack *s, uint32_t *opc, uint32_t *dpc);
 
 /* One JSON line with every layer's counters. */
 void ss7_stack_print_counters(struct ss7_stack *s, FILE *f);

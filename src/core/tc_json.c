@@ -415,6 +415,15 @@ static const char *event_name(enum tc_dlg_prim p)
 	}
 }
 
+/* The operation a component is about: its own (invoke, result with opcode), else that of
+ * the invoke of ours it answers or cancels; -1 if unknown or global. */
+static int32_t comp_op(const struct tj_dlg *d, const struct tc_comp_ind *c)
+{
+	if (c->prim == TC_INVOKE || ((c->prim == TC_RESULT_L || c->prim == TC_RESULT_NL) && c->op.present))
+		return c->op.global ? -1 : c->op.local;
+	return d && c->invoke_id_present ? sent_op(d, c->invoke_id) : -1;
+}
+
 void tc_json_tc_ind(struct tc_json *tj, const struct tc_ind *ind)
 {
 	struct jw *w = &tj->w;
@@ -431,6 +440,15 @@ void tc_json_tc_ind(struct tc_json *tj, const struct tc_ind *ind)
 
 	jw_reset(w);
 	jw_obj_begin(w);
+	if (tj->ops->envelope) {
+		struct tc_json_msg m = {
+			.ind = ind, .proto = d ? d->proto : SS7_CODEC_MAP, .version = d ? d->version : 0,
+			.op = ind->ncomps ? comp_op(d, &ind->comps[0]) : -1,
+		};
+		if (m.op >= 0)
+			m.op_name = ss7_codec_op_name(m.proto, m.version, m.op);
+		tj->ops->envelope(tj->priv, w, &m);
+	}
 	jw_kstr(w, "event", event_name(ind->prim));
 	if (ind->prim != TC_UNI) {
 		snprintf(text, sizeof(text), "%08x", ind->dialogue_id);
@@ -742,11 +760,18 @@ static int ac_of(const jv_t *req, struct ss7_codec_ac *ac, char *err, size_t err
 
 int tc_json_request(struct tc_json *tj, const char *json, size_t len, char dialog[16], char *err, size_t errsz)
 {
+	if (jv_parse(&tj->req, json, len, err, errsz))
+		return -1;
+	return tc_json_request_jv(tj, tj->req.root, dialog, err, errsz);
+}
+
+int tc_json_request_jv(struct tc_json *tj, const jv_t *req, char dialog[16], char *err, size_t errsz)
+{
 	struct req_comp comps[MAX_REQ_COMPS];
 	struct tc_dlg_req dr = { .proto_class = 1, .return_on_error = true };
 	struct sccp_addr called, calling;
 	struct ss7_codec_ac ac;
-	const jv_t *req, *list, *v;
+	const jv_t *list, *v;
 	const char *type, *id;
 	struct tj_dlg *d = NULL;
 	enum ss7_codec_proto proto;
@@ -756,9 +781,6 @@ int tc_json_request(struct tc_json *tj, const char *json, size_t len, char dialo
 	uint32_t dlg_id = 0;
 	long lv;
 
-	if (jv_parse(&tj->req, json, len, err, errsz))
-		return -1;
-	req = tj->req.root;
 	type = jv_string_value(jv_object_get(req, "request"));
 	if (!type)
 		return fail(err, errsz, "a request is {\"request\": TYPE, ...}");

@@ -16,9 +16,23 @@ struct sccp_addr;
 struct jw;
 typedef struct jv jv_t;
 
+/* What the JSON layer knows of one dialogue event beyond the indication: for an envelope
+ * around the event and for routing it. */
+struct tc_json_msg {
+	const struct tc_ind *ind;
+	int proto;			/* enum ss7_codec_proto */
+	int version;			/* 0: unknown */
+	int32_t op;			/* the first component's operation: an invoke's own, or the
+					 * one of the invoke it answers; -1: none or unknown */
+	const char *op_name;		/* its name in (proto, version), NULL if unknown */
+};
+
 struct tc_json_ops {
 	/* One event (JSON text, NUL-terminated, valid during the call). */
 	void (*event)(void *priv, const char *json, size_t len);
+	/* Optional: called for every dialogue event before event(), to write leading
+	 * members (an envelope) into w right after the event's opening brace. */
+	void (*envelope)(void *priv, struct jw *w, const struct tc_json_msg *m);
 };
 
 struct tc_json;
@@ -33,6 +47,10 @@ void tc_json_set_calling(struct tc_json *tj, const struct sccp_addr *calling);
 
 /* TCAP indication -> event. */
 void tc_json_tc_ind(struct tc_json *tj, const struct tc_ind *ind);
+
+/* The parsed form of tc_json_request: req is a jv tree (e.g. built or amended by the caller
+ * without writing it as text). Same result. */
+int tc_json_request_jv(struct tc_json *tj, const jv_t *req, char dialog[16], char *err, size_t errsz);
 
 /* Carry out one request (JSON text). For begin/uni the new dialogue id is written
  * to dialog (8 hex digits). 0, or -1 with a one-line reason in err (nothing sent). */

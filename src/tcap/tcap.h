@@ -106,6 +106,10 @@ struct tc_ind {
 	uint8_t report_cause;		/* TC-NOTICE: SCCP return cause */
 	const struct tc_comp_ind *comps;
 	unsigned int ncomps;
+	/* The received message behind this indication and its SCCP addresses; NULL when
+	 * a timer or one of our own requests caused it (idle timeout, invoke timeout) */
+	const struct tcap_msg *rx;
+	const struct sccp_addr *rx_called, *rx_calling;
 };
 
 /* What the TCAP entity needs from below and gives above */

@@ -47,6 +47,9 @@ struct tcap_ctx {
 	unsigned int ndlgs;
 	struct osmo_tdef *tdefs;
 	struct rate_ctr_group *ctrs;
+	/* the message being received, for the indications it causes (tc_ind.rx) */
+	const struct tcap_msg *rx;
+	const struct sccp_addr *rx_called, *rx_calling;
 	DECLARE_HASHTABLE(dlgs, TCAP_DLG_HASH_BITS);	/* struct tcap_dlg by local_tid */
 	uint8_t txbuf[TCAP_TX_MAX];
 };

@@ -358,8 +358,18 @@ static int dlg_timer_cb(struct osmo_fsm_inst *fi)
 
 void tcap_deliver(struct tcap_ctx *ctx, const struct tc_ind *ind)
 {
-	if (ctx->ops.tc_ind)
-		ctx->ops.tc_ind(ctx->priv, ind);
+	struct tc_ind with_rx;
+
+	if (!ctx->ops.tc_ind)
+		return;
+	if (ctx->rx && !ind->rx) {
+		with_rx = *ind;
+		with_rx.rx = ctx->rx;
+		with_rx.rx_called = ctx->rx_called;
+		with_rx.rx_calling = ctx->rx_calling;
+		ind = &with_rx;
+	}
+	ctx->ops.tc_ind(ctx->priv, ind);
 }
 
 /* --- receiving --- */
@@ -621,28 +631,28 @@ void tcap_n_unitdata_ind(struct tcap_ctx *ctx, const struct sccp_addr *called, c
 		rx_error(ctx, &m, rc, called, calling);
 		return;
 	}
+	ctx->rx = &m;
+	ctx->rx_called = called;
+	ctx->rx_calling = calling;
 	switch (m.type) {
 	case TCAP_MSGT_UNI:
 		rx_uni(ctx, &m, called, calling);
-		return;
+		break;
 	case TCAP_MSGT_BEGIN:
 		rx_begin(ctx, &m, called, calling);
-		return;
+		break;
+	default:
+		d = rx_lookup(ctx, &m, called, calling, data, len);
+		if (!d)
+			break;
+		if (m.type == TCAP_MSGT_CONTINUE)
+			rx_continue(d, &m, calling);
+		else if (m.type == TCAP_MSGT_END)
+			rx_end(d, &m);
+		else if (m.type == TCAP_MSGT_ABORT)
+			rx_abort(d, &m);
 	}
-	d = rx_lookup(ctx, &m, called, calling, data, len);
-	if (!d)
-		return;
-	switch (m.type) {
-	case TCAP_MSGT_CONTINUE:
-		rx_continue(d, &m, calling);
-		break;
-	case TCAP_MSGT_END:
-		rx_end(d, &m);
-		break;
-	case TCAP_MSGT_ABORT:
-		rx_abort(d, &m);
-		break;
-	}
+	ctx->rx = NULL;
 }
 
 /* One of our messages came back from SCCP: TC-NOTICE to the dialogue that sent
