@@ -18,7 +18,7 @@ build build-asan -DCMAKE_BUILD_TYPE=Debug -DSS7GW_SANITIZE=ON
 # libFuzzer needs clang; only the fuzz target is built there
 CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DSS7GW_FUZZ=ON \
   -DSS7GW_FUZZ_SECONDS="${SS7GW_FUZZ_SECONDS:-60}" >/dev/null
-cmake --build build-fuzz -j "$jobs" --target fuzz_decode fuzz_sccp fuzz_sccp_node fuzz_tcap fuzz_tc_json fuzz_m3ua_rx
+cmake --build build-fuzz -j "$jobs" --target fuzz_decode fuzz_sccp fuzz_sccp_node fuzz_tcap fuzz_tc_json fuzz_m3ua_rx fuzz_gw
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1

@@ -38,6 +38,12 @@ static const struct rate_ctr_desc gw_ctr_desc[] = {
 	[GW_CTR_BAD_REQUEST] = { "request:refused", "Applications' requests refused (nothing sent)" },
 	[GW_CTR_REQUEST_FALLBACK] = { "request:ac_fallback", "Begins again with a lower AC version" },
 	[GW_CTR_DEFAULT_FAILED] = { "default:failed", "Default actions that could not be sent: dialogue aborted" },
+	[GW_CTR_KV_WRITES] = { "kv:writes", "Dialogue states written to KV" },
+	[GW_CTR_KV_DELETES] = { "kv:deletes", "Written dialogues deleted from KV at their end" },
+	[GW_CTR_KV_COALESCED] = { "kv:coalesced", "Dialogue changes folded into a write already due" },
+	[GW_CTR_KV_RETRIES] = { "kv:retries", "KV writes tried again after an error" },
+	[GW_CTR_KV_LOST] = { "kv:lost", "KV writes given up after the retries" },
+	[GW_CTR_KV_CONFLICT] = { "kv:conflict", "KV compare-and-set failed: another instance wrote the dialogue" },
 };
 
 static const struct rate_ctr_group_desc gw_ctrg_desc = {
@@ -65,6 +71,8 @@ void gw_cfg_defaults(struct gw_cfg *cfg)
 	OSMO_STRLCPY_ARRAY(cfg->on_overload.error, "resourceLimitation");
 	cfg->max_waiting = 10000;
 	cfg->max_dialogues = 100000;
+	cfg->kv_write_delay_ms = 10;
+	cfg->kv_retries = 3;
 }
 
 /* --- dialogues ------------------------------------------------------------ */
@@ -91,6 +99,7 @@ struct gw_dlg *gw_dlg_add(struct gw *gw, uint32_t id, enum gw_role role)
 	d->id = id;
 	d->role = role;
 	osmo_timer_setup(&d->timer, answer_timeout, d);
+	gw_kv_init(d);
 	hash_add(gw->dlgs, &d->node, id);
 	gw->n_dlgs++;
 	return d;
@@ -110,6 +119,7 @@ void gw_dlg_del(struct gw *gw, struct gw_dlg *d)
 	if (!d)
 		return;
 	stop_waiting(gw, d);
+	gw_kv_forget(gw, d);
 	if (gw->cur.d == d)
 		gw->cur.d = NULL;
 	hash_del(&d->node);
@@ -411,6 +421,7 @@ static void ask(struct gw *gw, struct gw_dlg *d, const char *json, size_t len)
 	gw->n_waiting++;
 	ms = answer_ms(gw, d->pending ? ss7_codec_op_name(d->proto, 0, d->pend_op) : NULL);
 	osmo_timer_schedule(&d->timer, ms / 1000, (ms % 1000) * 1000);
+	gw_kv_touch(gw, d);
 }
 
 void gw_event(struct gw *gw, const char *json, size_t len)
@@ -455,6 +466,8 @@ publish:
 	d = gw->cur.d;		/* the outcome may have ended it */
 	if (d && gw->cur.ends)
 		gw_dlg_del(gw, d);
+	else if (d)
+		gw_kv_touch(gw, d);
 }
 
 /* --- answers -------------------------------------------------------------- */
@@ -558,6 +571,8 @@ void gw_answer(struct gw *gw, uint64_t token, int status, const char *data, size
 		goto bad;
 	}
 	ctr_inc(gw, GW_CTR_ANSWERS);
+	if ((d = gw_dlg_find(gw, (uint32_t)(token >> 32))))
+		gw_kv_touch(gw, d);	/* still open: a continue */
 	return;
 bad:
 	ctr_inc(gw, GW_CTR_BAD_ANSWER);

@@ -27,6 +27,12 @@ struct gw_bus_ops {
 	int (*request)(void *bus, const char *subject, const char *data, size_t len, uint64_t token);
 	/* Reply to an application's request (its reply subject). */
 	int (*respond)(void *bus, const char *reply_to, const char *data, size_t len);
+	/* Dialogue state in a key-value store (JetStream KV), asynchronous: the outcome comes
+	 * back through gw_kv_ack() with the token. expect_rev 0: whatever is there; else
+	 * compare-and-set on that revision. NULL: no store, nothing is written. */
+	int (*kv_put)(void *bus, const char *key, const char *data, size_t len, uint64_t expect_rev,
+		      uint64_t token);
+	int (*kv_delete)(void *bus, const char *key, uint64_t token);
 };
 
 /* What the gateway sends on a dialogue when the application does not answer in time,
@@ -58,10 +64,12 @@ struct gw_cfg {
 	struct gw_action on_overload;	/* max_waiting dialogues wait already */
 	unsigned int max_waiting;	/* dialogues waiting for an application */
 	unsigned int max_dialogues;	/* dialogues the core keeps (all roles) */
+	uint32_t kv_write_delay_ms;	/* a dialogue idle this long is written to KV */
+	unsigned int kv_retries;	/* a failed write is tried again this often */
 };
 
 /* The defaults: prefix "ss7", 10 s, systemFailure on timeout and bad answers,
- * resourceLimitation beyond 10000 waiting dialogues. */
+ * resourceLimitation beyond 10000 waiting dialogues, KV writes after 10 ms idle. */
 void gw_cfg_defaults(struct gw_cfg *cfg);
 
 /* The SS7 side the core stands on: the JSON TC-user and its TCAP entity, and the MTP
@@ -89,6 +97,14 @@ void gw_answer(struct gw *gw, uint64_t token, int status, const char *data, size
 /* An application's request on <prefix>.request.<...> with its reply subject (may be NULL). */
 void gw_request(struct gw *gw, const char *subject, const char *reply_to, const char *data, size_t len);
 
+/* The outcome of a kv_put/kv_delete: status 0 and the key's new revision, or a negative
+ * errno (-ESTALE: the revision was not the expected one) */
+void gw_kv_ack(struct gw *gw, uint64_t token, int status, uint64_t rev);
+/* Write every open dialogue now (SIGTERM: another instance continues them) */
+void gw_kv_flush(struct gw *gw);
+/* The stored form of one dialogue (docs/nats.md), for tests and tools; -ENOENT */
+int gw_kv_state(struct gw *gw, uint32_t dialogue_id, struct jw *w);
+
 /* --- state, for show commands, drain and tests --- */
 unsigned int gw_dialogues(const struct gw *gw);
 unsigned int gw_waiting(const struct gw *gw);
@@ -109,5 +125,11 @@ enum gw_ctr {
 	GW_CTR_BAD_REQUEST,		/* refused with a reason, nothing sent */
 	GW_CTR_REQUEST_FALLBACK,	/* a begin again with a lower AC version */
 	GW_CTR_DEFAULT_FAILED,		/* the default action itself could not be sent: aborted */
+	GW_CTR_KV_WRITES,		/* dialogue states written */
+	GW_CTR_KV_DELETES,		/* written dialogues deleted at their end */
+	GW_CTR_KV_COALESCED,		/* changes folded into a write already due */
+	GW_CTR_KV_RETRIES,		/* writes tried again after an error */
+	GW_CTR_KV_LOST,			/* writes given up after the retries */
+	GW_CTR_KV_CONFLICT,		/* compare-and-set failed: another instance wrote it */
 	_GW_CTR_COUNT
 };

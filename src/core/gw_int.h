@@ -46,6 +46,12 @@ struct gw_dlg {
 	bool keep_open;
 	uint8_t fallbacks;
 	uint8_t next_invoke;		/* ids of our invokes: 1, 2, ... */
+	/* its state in KV (gw_kv.c) */
+	struct osmo_timer_list kv_timer;	/* write when it fires */
+	uint64_t kv_rev;		/* revision of our last acknowledged write; 0: none */
+	bool kv_inflight;		/* a write is on its way */
+	bool kv_dirty;			/* changed since that write */
+	uint8_t kv_tries;
 };
 
 struct gw {
@@ -76,6 +82,11 @@ struct gw {
 
 extern int gw_log_ss;	/* logging category (DLGLOBAL unless the daemon sets one) */
 #define LOGGW(level, fmt, args...) LOGP(gw_log_ss, level, fmt, ##args)
+
+/* gw_kv.c: the dialogue changed (write it once it idles), or it is gone (delete it) */
+void gw_kv_touch(struct gw *gw, struct gw_dlg *d);
+void gw_kv_forget(struct gw *gw, struct gw_dlg *d);
+void gw_kv_init(struct gw_dlg *d);
 
 struct gw_dlg *gw_dlg_find(struct gw *gw, uint32_t id);
 struct gw_dlg *gw_dlg_add(struct gw *gw, uint32_t id, enum gw_role role);

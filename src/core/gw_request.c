@@ -110,13 +110,15 @@ static void tc_request(struct gw *gw, const char *reply_to, const char *data, si
 		return refuse(gw, reply_to, "reply", "error", err);
 	ctr_inc(gw, GW_CTR_REQUESTS);
 	if (type && !strcmp(type, "begin"))
-		gw_dlg_add(gw, (uint32_t)strtoul(dialog, NULL, 16), GW_ROLE_TC);
+		d = gw_dlg_add(gw, (uint32_t)strtoul(dialog, NULL, 16), GW_ROLE_TC);
 	else if ((d = gw_dlg_find(gw, id ? (uint32_t)strtoul(id, NULL, 16) : 0)) && d->waiting) {
 		/* the application answered with a request of its own */
 		d->waiting = false;
 		osmo_timer_del(&d->timer);
 		gw->n_waiting--;
 	}
+	if (d)
+		gw_kv_touch(gw, d);
 	n = dialog[0] ? snprintf(out, sizeof(out), "{\"reply\":\"ok\",\"dialog\":\"%s\"}", dialog)
 		      : snprintf(out, sizeof(out), "{\"reply\":\"ok\"}");
 	reply(gw, reply_to, out, (size_t)n);
@@ -266,6 +268,7 @@ static void op_request(struct gw *gw, enum ss7_codec_proto proto, const char *op
 		d->req = talloc_strndup(d, data, len);
 		d->fallbacks = (uint8_t)(version ? 1 : 0);
 	}
+	gw_kv_touch(gw, d);
 }
 
 bool gw_request_fallback(struct gw *gw, struct gw_dlg *d, int version)
@@ -293,6 +296,7 @@ bool gw_request_fallback(struct gw *gw, struct gw_dlg *d, int version)
 	nd->fallbacks = d->fallbacks + 1;
 	OSMO_STRLCPY_ARRAY(nd->req_op, d->req_op);
 	d->reply_to = d->req = NULL;
+	gw_kv_touch(gw, nd);
 	return true;
 }
 
@@ -316,6 +320,7 @@ void gw_request_outcome(struct gw *gw, struct gw_dlg *d, const char *json, size_
 	    !jv_object_set(doc, req, "components", comps) && !gw_tc_request(gw, d, req, NULL, err, sizeof(err)))
 		return;
 	LOGGW(LOGL_NOTICE, "dialogue %08x: cannot end it after the outcome\n", d->id);
+	gw_kv_touch(gw, d);
 }
 
 void gw_request(struct gw *gw, const char *subject, const char *reply_to, const char *data, size_t len)

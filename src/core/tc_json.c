@@ -962,6 +962,29 @@ void tc_json_free(struct tc_json *tj)
 	talloc_free(tj);
 }
 
+int tc_json_dlg_export(const struct tc_json *tj, uint32_t id, struct tc_json_dlg_export *out)
+{
+	const struct tj_dlg *d = dlg_find((struct tc_json *)tj, id);
+	struct ss7_codec_ac ac;
+	unsigned int i;
+
+	if (!d)
+		return -1;
+	memset(out, 0, sizeof(*out));
+	out->proto = d->proto;
+	out->version = d->version;
+	if (d->acn_len && !ss7_codec_ac_by_oid(d->acn, d->acn_len, &ac))
+		out->ac = ac.name;
+	out->incoming = d->incoming;
+	out->answered = d->answered;
+	out->n_sent = d->n_sent < SENT_INVOKES ? d->n_sent : SENT_INVOKES;
+	for (i = 0; i < out->n_sent; i++) {
+		out->sent[i].id = d->sent[i].id;
+		out->sent[i].op = d->sent[i].op;
+	}
+	return 0;
+}
+
 unsigned int tc_json_dialogues(const struct tc_json *tj)
 {
 	return tj->n_dlgs;

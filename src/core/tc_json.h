@@ -57,6 +57,18 @@ int tc_json_request_jv(struct tc_json *tj, const jv_t *req, char dialog[16], cha
 int tc_json_request(struct tc_json *tj, const char *json, size_t len, char dialog[16],
 		    char *err, size_t errsz);
 
+/* What the JSON layer keeps of a dialogue, for storing it (gw_kv.c) */
+struct tc_json_dlg_export {
+	int proto, version;
+	const char *ac;			/* name, NULL if none or unknown */
+	bool incoming;			/* the peer began it */
+	bool answered;			/* the first backward message has gone or come */
+	unsigned int n_sent;		/* our recent invokes and their operations */
+	struct { int8_t id; int32_t op; } sent[16];
+};
+/* 0, or -1: no such dialogue */
+int tc_json_dlg_export(const struct tc_json *tj, uint32_t id, struct tc_json_dlg_export *out);
+
 /* Dialogues the JSON layer keeps state for (their AC and the invokes sent). */
 unsigned int tc_json_dialogues(const struct tc_json *tj);
 

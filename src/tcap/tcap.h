@@ -229,6 +229,37 @@ int tc_u_reject_req(struct tcap_ctx *ctx, uint32_t dialogue_id, const int8_t *in
 /* Stop waiting for the answer of an invocation (and drop its Invoke if not yet sent) */
 int tc_u_cancel_req(struct tcap_ctx *ctx, uint32_t dialogue_id, int8_t invoke_id);
 
+/* --- a dialogue's state, for another instance to continue it --- */
+
+#define TCAP_EXPORT_INVOKES	16
+
+/* What a dialogue is, as plain data: the gateway stores it (JetStream KV) so that another
+ * instance can continue the dialogue. Timers are given as milliseconds left. */
+struct tcap_dlg_export {
+	uint32_t local_tid;
+	struct tcap_tid remote_tid;		/* len 0: not known yet */
+	const char *state;			/* Q.774: "initiation-sent", "initiation-received", "active" */
+	struct sccp_addr local_addr, remote_addr;
+	bool dlg_portion;			/* the dialogue runs with a dialogue portion */
+	bool aare_due;				/* the peer's AARQ is not answered yet */
+	struct tcap_buf acn;			/* valid while the dialogue lives */
+	uint8_t proto_class;
+	bool return_on_error;
+	uint32_t idle_ms;			/* left on the idle timer; 0: none */
+	unsigned int n_invokes;			/* our invocations awaiting answers */
+	struct {
+		int8_t id;
+		uint8_t op_class;
+		bool sent;
+		uint32_t left_ms;		/* on its invoke timer; 0: not running */
+	} invokes[TCAP_EXPORT_INVOKES];
+	unsigned int n_rx_ids;			/* received invokes not yet finally answered */
+	int8_t rx_ids[TCAP_EXPORT_INVOKES];
+};
+
+/* 0, or -ENOENT (no such dialogue) */
+int tcap_dlg_export(struct tcap_ctx *ctx, uint32_t dialogue_id, struct tcap_dlg_export *out);
+
 /* --- configuration (tcap_vty.c) --- */
 /* Install the "tcap" node (SS7GW_TCAP_NODE) under config; commands act on ctx. */
 void tcap_vty_init(struct tcap_ctx *ctx);

@@ -432,3 +432,33 @@ int tcap_csl_rx(struct tcap_dlg *d, const struct tcap_msg *m, struct tc_comp_ind
 	}
 	return n;
 }
+
+static uint32_t left_ms(const struct osmo_timer_list *t)
+{
+	struct timeval rem;
+
+	if (!osmo_timer_pending(t) || osmo_timer_remaining(t, NULL, &rem) < 0)
+		return 0;
+	return (uint32_t)(rem.tv_sec * 1000 + rem.tv_usec / 1000) ?: 1;
+}
+
+void tcap_csl_export(const struct tcap_dlg *d, struct tcap_dlg_export *out)
+{
+	const struct tcap_inv *inv;
+	int i;
+
+	out->n_invokes = 0;
+	llist_for_each_entry(inv, &d->invokes, list) {
+		if (out->n_invokes == TCAP_EXPORT_INVOKES)
+			break;
+		out->invokes[out->n_invokes].id = inv->id;
+		out->invokes[out->n_invokes].op_class = inv->op_class;
+		out->invokes[out->n_invokes].sent = inv->sent;
+		out->invokes[out->n_invokes].left_ms = left_ms(&inv->timer);
+		out->n_invokes++;
+	}
+	out->n_rx_ids = 0;
+	for (i = -128; i < 128 && out->n_rx_ids < TCAP_EXPORT_INVOKES; i++)
+		if (rx_id_test(d, (int8_t)i))
+			out->rx_ids[out->n_rx_ids++] = (int8_t)i;
+}

@@ -79,6 +79,9 @@ struct tcap_dlg {
 	uint8_t next_invoke_id;
 };
 
+/* tcap_csl.c: the component sublayer's part of tcap_dlg_export() */
+void tcap_csl_export(const struct tcap_dlg *d, struct tcap_dlg_export *out);
+
 static inline void tcap_ctr_inc(struct tcap_ctx *ctx, enum tcap_ctr c)
 {
 	rate_ctr_inc2(ctx->ctrs, c);

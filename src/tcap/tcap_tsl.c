@@ -907,6 +907,35 @@ int tcap_ctx_set_instance(struct tcap_ctx *ctx, unsigned int bits, unsigned int 
 	return 0;
 }
 
+int tcap_dlg_export(struct tcap_ctx *ctx, uint32_t dialogue_id, struct tcap_dlg_export *out)
+{
+	static const char *const states[] = {
+		[TCAP_ST_IDLE] = "idle", [TCAP_ST_INITIATION_SENT] = "initiation-sent",
+		[TCAP_ST_INITIATION_RECEIVED] = "initiation-received", [TCAP_ST_ACTIVE] = "active",
+	};
+	struct tcap_dlg *d = tcap_dlg_find(ctx, dialogue_id);
+	struct timeval rem;
+
+	if (!d)
+		return -ENOENT;
+	memset(out, 0, sizeof(*out));
+	out->local_tid = d->local_tid;
+	out->remote_tid = d->remote_tid;
+	out->state = states[d->fi->state];
+	out->local_addr = d->local_addr;
+	out->remote_addr = d->remote_addr;
+	out->dlg_portion = d->dlg_portion;
+	out->aare_due = d->aare_due;
+	out->acn.data = d->acn;
+	out->acn.len = d->acn_len;
+	out->proto_class = d->proto_class;
+	out->return_on_error = d->return_on_error;
+	if (osmo_timer_pending(&d->fi->timer) && !osmo_timer_remaining(&d->fi->timer, NULL, &rem))
+		out->idle_ms = (uint32_t)(rem.tv_sec * 1000 + rem.tv_usec / 1000) ?: 1;
+	tcap_csl_export(d, out);
+	return 0;
+}
+
 void tcap_ctx_get_instance(const struct tcap_ctx *ctx, unsigned int *bits, unsigned int *id)
 {
 	*bits = ctx->instance_bits;

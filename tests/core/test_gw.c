@@ -25,6 +25,7 @@
 #include "tcap.h"
 #include "tc_json.h"
 #include "gw.h"
+#include "jv.h"
 
 static int passed, failed;
 
@@ -112,6 +113,10 @@ static struct {
 	uint64_t token;
 	char reply_to[64], reply[8192];	/* the last respond */
 	unsigned int published, requests, replies;
+	char kv_key[32], kv_value[8192];	/* the last KV put */
+	uint64_t kv_expect, kv_token;
+	unsigned int kv_puts, kv_deletes;
+	char kv_deleted[32];
 } bus;
 
 static int bus_publish(void *priv, const char *subject, const char *data, size_t len)
@@ -142,8 +147,27 @@ static int bus_respond(void *priv, const char *reply_to, const char *data, size_
 	return 0;
 }
 
+static int bus_kv_put(void *priv, const char *key, const char *data, size_t len, uint64_t expect_rev,
+		      uint64_t token)
+{
+	snprintf(bus.kv_key, sizeof(bus.kv_key), "%s", key);
+	snprintf(bus.kv_value, sizeof(bus.kv_value), "%.*s", (int)len, data);
+	bus.kv_expect = expect_rev;
+	bus.kv_token = token;
+	bus.kv_puts++;
+	return 0;
+}
+
+static int bus_kv_delete(void *priv, const char *key, uint64_t token)
+{
+	snprintf(bus.kv_deleted, sizeof(bus.kv_deleted), "%s", key);
+	bus.kv_deletes++;
+	return 0;
+}
+
 static const struct gw_bus_ops bus_ops = { .publish = bus_publish, .request = bus_request,
-					   .respond = bus_respond };
+					   .respond = bus_respond, .kv_put = bus_kv_put,
+					   .kv_delete = bus_kv_delete };
 
 /* --- steps ---------------------------------------------------------------------------- */
 
@@ -249,6 +273,8 @@ static void mo_sms_answered(void)
 	EXPECT_NET("\"event\":\"end\"", "\"result\":{\"invokeId\":1,\"operation\":\"mo-ForwardSM\"",
 		   "\"ac\":\"shortMsgMO-RelayContext-v3\"");
 	CHECK(ctr(GW_CTR_ANSWERS) == 1, "counted as answered");
+	advance_ms(50);
+	CHECK(bus.kv_puts == 0 && bus.kv_deletes == 0, "a dialogue done within the write delay is never written");
 	nothing_left("MO-SMS answered");
 }
 
@@ -257,6 +283,65 @@ static void mo_sms_answered(void)
 	"\"components\":[{\"invoke\":{\"invokeId\":1,\"operation\":\"processUnstructuredSS-Request\",\"argument\":" \
 	"{\"ussd-DataCodingScheme\":\"0f\",\"ussd-String\":{\"text\":\"*100#\"}," \
 	"\"msisdn\":{\"digits\":\"491711111111\"}}}}]}"
+
+/* The stored state of the open USSD dialogue, every field; then a change folds into a
+ * compare-and-set write after the first one's ack */
+static void kv_state_of_ussd(const char *n_dlg)
+{
+	struct jv_doc doc;
+	const jv_t *v, *inv;
+	char err[200], key[32];
+	uint64_t t0;
+
+	CHECK(bus.kv_puts == 0, "not written before the delay");
+	advance_ms(5);
+	CHECK(bus.kv_puts == 0, "not written 5 ms into the 10 ms delay");
+	advance_ms(10);
+	CHECK(bus.kv_puts == 1 && bus.kv_expect == 0, "written once idle for the delay (%u puts)", bus.kv_puts);
+	jv_doc_init(&doc);
+	CHECK(!jv_parse(&doc, bus.kv_value, strlen(bus.kv_value), err, sizeof(err)), "KV value is JSON: %s", err);
+	v = doc.root;
+	snprintf(key, sizeof(key), "d.%s", jv_string_value(jv_object_get(v, "dialog")) ?: "?");
+	CHECK(!strcmp(bus.kv_key, key) && jv_integer_value(jv_object_get(v, "v")) == 1 &&
+	      jv_integer_value(jv_object_get(v, "owner")) == 2, "key %s, version 1, owner 2: %s", bus.kv_key, bus.kv_value);
+	CHECK(!strcmp(jv_string_value(jv_object_get(v, "localTid")) ?: "", key + 2) &&
+	      !strcmp(jv_string_value(jv_object_get(v, "remoteTid")) ?: "", n_dlg), "the two transaction ids");
+	CHECK(!strcmp(jv_string_value(jv_object_get(v, "state")) ?: "", "active") &&
+	      !strcmp(jv_string_value(jv_object_get(v, "role")) ?: "", "network"), "state active, role network");
+	CHECK(!strcmp(jv_string_value(jv_object_get(jv_object_get(v, "local"), "gt")) ?: "", "491700000200") &&
+	      jv_integer_value(jv_object_get(jv_object_get(v, "local"), "ssn")) == 6 &&
+	      !strcmp(jv_string_value(jv_object_get(jv_object_get(v, "remote"), "gt")) ?: "", "491700000008") &&
+	      jv_integer_value(jv_object_get(jv_object_get(v, "remote"), "ssn")) == 8, "both addresses");
+	CHECK(!strcmp(jv_string_value(jv_object_get(v, "ac")) ?: "", "networkUnstructuredSsContext-v2") &&
+	      !strcmp(jv_string_value(jv_object_get(v, "proto")) ?: "", "map") &&
+	      jv_integer_value(jv_object_get(v, "version")) == 2 && jv_is_true(jv_object_get(v, "dialoguePortion")) &&
+	      jv_is_true(jv_object_get(v, "answered")) && jv_integer_value(jv_object_get(v, "class")) == 1,
+	      "AC, version, dialogue portion, answered, SCCP class");
+	CHECK(jv_integer_value(jv_object_get(v, "n")) == 1, "one message published so far");
+	v = jv_object_get(doc.root, "invokes");
+	CHECK(jv_array_size(v) == 2, "two invokes: ours and the subscriber's");
+	inv = jv_array_get(v, 0);
+	t0 = (uint64_t)jv_integer_value(jv_object_get(doc.root, "written"));
+	CHECK(!strcmp(jv_string_value(jv_object_get(inv, "dir")) ?: "", "out") &&
+	      jv_integer_value(jv_object_get(inv, "opcode")) == 60 && jv_integer_value(jv_object_get(inv, "class")) == 1 &&
+	      jv_is_true(jv_object_get(inv, "sent")) &&
+	      (uint64_t)jv_integer_value(jv_object_get(inv, "deadline")) > t0 + 25000,
+	      "our unstructuredSS-Request with its absolute deadline (30 s timer)");
+	inv = jv_array_get(v, 1);
+	CHECK(!strcmp(jv_string_value(jv_object_get(inv, "dir")) ?: "", "in") &&
+	      jv_integer_value(jv_object_get(inv, "invokeId")) == 1 && jv_integer_value(jv_object_get(inv, "opcode")) == 59,
+	      "the subscriber's processUnstructuredSS-Request, still to answer");
+	v = doc.root;
+	CHECK(!jv_object_get(v, "answer") && !jv_object_get(v, "request"), "not waiting for an application, no request");
+	CHECK((uint64_t)jv_integer_value(jv_object_get(v, "idleDeadline")) > t0 + 55000, "the idle deadline (60 s)");
+	CHECK(!strcmp(jv_string_value(jv_object_get(jv_object_get(v, "context"), "menu")) ?: "", "main") &&
+	      jv_is_null(jv_object_get(v, "vars")) && t0 > 0, "the application's context, vars reserved, written time");
+	jv_doc_free(&doc);
+
+	/* a change while the write is on its way: one more write after the ack, CAS on its revision */
+	gw_kv_ack(gw, bus.kv_token, 0, 41);
+	CHECK(bus.kv_puts == 1, "the ack alone writes nothing");
+}
 
 static void ussd_menu(void)
 {
@@ -270,6 +355,7 @@ static void ussd_menu(void)
 	       "\"argument\":{\"ussd-DataCodingScheme\":\"0f\",\"ussd-String\":{\"text\":\"1 Balance\\n2 Top up\"}}}}],"
 	       "\"context\":{\"menu\":\"main\",\"step\":1}}");
 	EXPECT_NET("\"event\":\"continue\"", "\"operation\":\"unstructuredSS-Request\"", "1 Balance");
+	kv_state_of_ussd(n_dlg);
 	/* the subscriber picks 1: the result comes to the application with the context */
 	{
 		/* the invoke id G chose: the first one of its dialogue */
@@ -285,15 +371,24 @@ static void ussd_menu(void)
 	EXPECT_BUS("-2\"", "\"event\":\"continue\"", "\"text\":\"1\"",
 		   "\"answer\":{\"invokeId\":1,\"operation\":\"processUnstructuredSS-Request\"",
 		   "\"context\":{\"menu\":\"main\",\"step\":1}");
+	advance_ms(15);
+	CHECK(bus.kv_puts == 2 && bus.kv_expect == 41 && strstr(bus.kv_value, "\"answer\":{\"token\":") &&
+	      strstr(bus.kv_value, "\"n\":2"), "waiting for the application: written again, compare-and-set on 41: %s",
+	      bus.kv_value);
 	answer("{\"result\":{\"ussd-DataCodingScheme\":\"0f\",\"ussd-String\":{\"text\":\"Balance: 5 EUR\"}}}");
 	EXPECT_NET("\"event\":\"end\"", "\"result\":{\"invokeId\":1,\"operation\":\"processUnstructuredSS-Request\"",
 		   "Balance: 5 EUR");
+	CHECK(bus.kv_deletes == 1 && !strcmp(bus.kv_deleted, bus.kv_key), "the written dialogue is deleted at its end (%s)",
+	      bus.kv_deleted);
 	nothing_left("USSD menu");
 
 	/* the subscriber hangs up while the application thinks: its answer is stale */
 	snprintf(n_dlg, sizeof(n_dlg), "%s", net(USSD_BEGIN));
 	answer("{\"components\":[{\"invoke\":{\"operation\":\"unstructuredSS-Request\","
 	       "\"argument\":{\"ussd-DataCodingScheme\":\"0f\",\"ussd-String\":{\"text\":\"1 Balance\"}}}}]}");
+	advance_ms(15);
+	gw_kv_ack(gw, bus.kv_token, -ESTALE, 0);
+	CHECK(ctr(GW_CTR_KV_CONFLICT) == 1, "a failed compare-and-set is counted as a conflict");
 	snprintf(r, sizeof(r), "{\"request\":\"u-abort\",\"dialog\":\"%s\"}", n_dlg);
 	net(r);
 	CHECK(!strcmp(bus.subject, "ss7.dialog.map.u-abort") && !bus.asked, "the abort is an event: %s", bus.subject);
