@@ -7,15 +7,20 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <osmocom/core/application.h>
 #include <osmocom/core/logging.h>
 #include <osmocom/core/msgb.h>
 #include <osmocom/core/rate_ctr.h>
+#include <osmocom/core/stats.h>
 #include <osmocom/core/talloc.h>
 #include <osmocom/sigtran/osmo_ss7.h>
 #include <osmocom/vty/command.h>
 #include <osmocom/vty/logging.h>
+#include <osmocom/vty/stats.h>
 #include <osmocom/vty/telnet_interface.h>
 #include <osmocom/vty/vty.h>
 
@@ -288,6 +293,9 @@ struct ss7_stack *ss7_stack_alloc(void *ctx, const char *app_name, const struct 
 	vty_info.tall_ctx = ctx;
 	vty_init(&vty_info);
 	logging_vty_add_cmds();
+	/* counters out through libosmocore's stats reporters ("stats reporter statsd|log") */
+	osmo_stats_init(ctx);
+	osmo_stats_vty_add_cmds();
 	osmo_ss7_vty_init_asp(ctx);
 	m3ua_link_vty_init(s, &s->link_cfg);
 	s->sccp_cfg = sccp_node_cfg_alloc(s);
@@ -325,10 +333,34 @@ static void default_calling(const struct sccp_node_cfg *cfg, struct sccp_addr *a
 	}
 }
 
+/* Production runs M3UA over kernel SCTP. Without it libosmo-sigtran only repeats
+ * "Unable to create socket" every few seconds: say it once, with the remedies. */
+static int sctp_available(char *err, size_t errsz)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, IPPROTO_SCTP);
+
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	if (errno != EPROTONOSUPPORT && errno != ESOCKTNOSUPPORT && errno != EAFNOSUPPORT)
+		return 0;	/* some other trouble: the library's own lines will say */
+	snprintf(err, errsz, "this host has no kernel SCTP (%s): load it ('modprobe sctp'), or carry "
+		 "M3UA over TCP with LD_PRELOAD=libsctp2tcp.so (docs/sctp-over-tcp.md)", strerror(errno));
+	return -1;
+}
+
 int ss7_stack_start(struct ss7_stack *s, const char *file, int vty_port, char *err, size_t errsz)
 {
 	struct sccp_addr local;
 	int rc;
+
+	if (access(file, R_OK) < 0)
+		return snprintf(err, errsz, "%s: bad configuration file (cannot open it: %s)", file,
+				strerror(errno)), -1;
+	/* before the file is read: the asps it configures would try their sockets at once */
+	if (sctp_available(err, errsz))
+		return -1;
 
 	rc = vty_read_config_file(file, NULL);
 	if (rc < 0)
