@@ -91,6 +91,8 @@ static void refuse(struct gw *gw, const char *reply_to, const char *key, const c
 	jw_free(&w);
 }
 
+#define DRAINING "this gateway instance is shutting down (SIGTERM): send it again, another instance takes it"
+
 /* --- raw tc-json ----------------------------------------------------------- */
 
 static void tc_request(struct gw *gw, const char *reply_to, const char *data, size_t len)
@@ -104,6 +106,10 @@ static void tc_request(struct gw *gw, const char *reply_to, const char *data, si
 		return refuse(gw, reply_to, "reply", "error", err);
 	type = jv_string_value(jv_object_get(gw->doc.root, "request"));
 	id = jv_string_value(jv_object_get(gw->doc.root, "dialog"));
+	if (gw->draining && type && (!strcmp(type, "begin") || !strcmp(type, "uni"))) {
+		ctr_inc(gw, GW_CTR_DRAIN_REFUSED);
+		return refuse(gw, reply_to, "reply", "error", DRAINING);
+	}
 	if (id && type && strcmp(type, "begin") && strcmp(type, "uni"))
 		d = gw_dlg_find(gw, (uint32_t)strtoul(id, NULL, 16));
 	if (gw_tc_request(gw, d, gw->doc.root, dialog, err, sizeof(err)))
@@ -250,6 +256,10 @@ static void op_request(struct gw *gw, enum ss7_codec_proto proto, const char *op
 	if (ss7_codec_op_code(proto, op) < 0) {
 		snprintf(err, sizeof(err), "unknown %s operation \"%s\"", proto == SS7_CODEC_CAP ? "CAP" : "MAP", op);
 		return refuse(gw, reply_to, "outcome", "refused", err);
+	}
+	if (gw->draining && !jv_object_get(r, "dialog")) {
+		ctr_inc(gw, GW_CTR_DRAIN_REFUSED);
+		return refuse(gw, reply_to, "outcome", "refused", DRAINING);
 	}
 	if (jv_object_get(r, "dialog") ? continue_op(gw, op, r, &d, err, sizeof(err))
 				       : begin_op(gw, proto, op, r, version, &d, err, sizeof(err)))

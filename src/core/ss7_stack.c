@@ -408,6 +408,12 @@ void ss7_stack_stop(struct ss7_stack *s)
 	s->telnet = false;
 }
 
+void ss7_stack_set_ops(struct ss7_stack *s, const struct ss7_stack_ops *ops, void *priv)
+{
+	s->ops = ops;
+	s->priv = priv;
+}
+
 struct tc_json *ss7_stack_tc(struct ss7_stack *s) { return s->tc; }
 struct tcap_ctx *ss7_stack_tcap(struct ss7_stack *s) { return s->tcap; }
 struct sccp_node *ss7_stack_sccp(struct ss7_stack *s) { return s->sccp; }
@@ -421,7 +427,7 @@ bool ss7_stack_rx_label(const struct ss7_stack *s, uint32_t *opc, uint32_t *dpc)
 	return s->rx_label;
 }
 
-static void print_group(FILE *f, const char *layer, struct rate_ctr_group *g)
+void ss7_print_ctr_group(FILE *f, const char *layer, struct rate_ctr_group *g)
 {
 	unsigned int i;
 
@@ -438,10 +444,10 @@ void ss7_stack_print_counters(struct ss7_stack *s, FILE *f)
 {
 	fputs("{\"event\":\"counters\"", f);
 	if (s->link)
-		print_group(f, "m3ua", m3ua_link_ctrs(s->link));
+		ss7_print_ctr_group(f, "m3ua", m3ua_link_ctrs(s->link));
 	if (s->sccp)
-		print_group(f, "sccp", sccp_node_ctrs(s->sccp));
-	print_group(f, "tcap", tcap_ctx_ctrs(s->tcap));
+		ss7_print_ctr_group(f, "sccp", sccp_node_ctrs(s->sccp));
+	ss7_print_ctr_group(f, "tcap", tcap_ctx_ctrs(s->tcap));
 	fputs("}\n", f);
 	fflush(f);
 }

@@ -51,3 +51,8 @@ bool ss7_stack_rx_label(const struct ss7_stack *s, uint32_t *opc, uint32_t *dpc)
 
 /* One JSON line with every layer's counters. */
 void ss7_stack_print_counters(struct ss7_stack *s, FILE *f);
+/* ,"layer":{"name":value,...} of one counter group (nothing for NULL), for such lines */
+struct rate_ctr_group;
+void ss7_print_ctr_group(FILE *f, const char *layer, struct rate_ctr_group *g);
+/* Other ops from here on (before the select loop runs) */
+void ss7_stack_set_ops(struct ss7_stack *s, const struct ss7_stack_ops *ops, void *priv);

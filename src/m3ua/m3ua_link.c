@@ -116,6 +116,8 @@ struct m3ua_link {
 	time_t rx_log_at[RX_LOG_KINDS];
 	unsigned int rx_log_quiet[RX_LOG_KINDS];
 
+	bool draining;		/* m3ua_link_drain(): ASPs inactive for good */
+
 	uint32_t audit_pc[M3UA_LINK_MAX_AUDIT];
 	unsigned int n_audit;
 
@@ -273,7 +275,7 @@ static void queue_flush(struct m3ua_link *link)
 /* libosmo-sigtran 1.6.0's xua_asp_fsm states and its M-ASP_ACTIVE.req event (not in the
  * public headers, but the ASP's FSM instance is; the event is checked by name before use) */
 enum { ASP_FSM_S_INACTIVE = 1, ASP_FSM_S_ACTIVE = 2 };
-enum { ASP_FSM_E_M_ASP_ACTIVE_REQ = 1 };
+enum { ASP_FSM_E_M_ASP_ACTIVE_REQ = 1, ASP_FSM_E_M_ASP_INACTIVE_REQ = 3 };
 
 static uint64_t now_ms(void)
 {
@@ -387,7 +389,7 @@ static void state_timer_cb(void *data)
 			link->as_seen[link->n_as++] = as;
 			link->as_active[i] = false;
 		}
-		if (!active)
+		if (!active && !link->draining)
 			reactivate(link, as, i);
 		if (active == link->as_active[i])
 			continue;
@@ -411,8 +413,27 @@ static void state_timer_cb(void *data)
 		if (link->ops->link_state)
 			link->ops->link_state(link->priv, up);
 	}
-	check_stuck(link);
+	if (!link->draining)
+		check_stuck(link);
 	osmo_timer_schedule(&link->state_timer, 0, STATE_POLL_US);
+}
+
+void m3ua_link_drain(struct m3ua_link *link)
+{
+	struct osmo_ss7_asp *asp;
+
+	link->draining = true;
+	llist_for_each_entry(asp, &link->inst->asp_list, list) {
+		if (!asp->fi || asp->cfg.role == OSMO_SS7_ASP_ROLE_SG || asp->fi->state != ASP_FSM_S_ACTIVE)
+			continue;
+		if (strcmp(osmo_fsm_event_name(asp->fi->fsm, ASP_FSM_E_M_ASP_INACTIVE_REQ), "M-ASP_INACTIVE.req")) {
+			LOGLINK(link, LOGL_ERROR, "this libosmo-sigtran has no M-ASP_INACTIVE.req event %d\n",
+				ASP_FSM_E_M_ASP_INACTIVE_REQ);
+			return;
+		}
+		LOGLINK(link, LOGL_NOTICE, "draining: ASPIA from %s\n", asp->cfg.name);
+		osmo_fsm_inst_dispatch(asp->fi, ASP_FSM_E_M_ASP_INACTIVE_REQ, NULL);
+	}
 }
 
 bool m3ua_link_is_up(const struct m3ua_link *link)

@@ -840,6 +840,25 @@ int nats_bus_subscribe(struct nats_bus *b, const char *subject, const char *queu
 	return 0;
 }
 
+int nats_bus_unsubscribe(struct nats_bus *b, unsigned int sub_tag)
+{
+	struct nats_sub *s;
+	int rc, n = 0;
+
+	if (b->closing)
+		return -ESHUTDOWN;
+	llist_for_each_entry(s, &b->subs, list) {
+		if (s->tag != sub_tag || s->gone)
+			continue;
+		rc = nats_txq_put(&b->txq, NATS_REC_UNSUB, "-", NULL, NULL, 0, &s, sizeof(s));
+		if (rc < 0)
+			return rc;
+		s->gone = true;
+		n++;
+	}
+	return n ? 0 : -ENOENT;
+}
+
 const char *nats_bus_msg_header(struct nats_bus *b, const char *key)
 {
 	const char *v = NULL;

@@ -43,6 +43,7 @@ enum nats_bus_flush {
 
 /* The "nats" configuration node (nats_vty.c). nats_bus_cfg_init() gives the defaults. */
 struct nats_bus_cfg {
+	bool configured;		/* a "nats" section was read: the gateway runs on NATS */
 	unsigned int n_servers;		/* 0: nats://127.0.0.1:4222 */
 	char servers[NATS_BUS_MAX_SERVERS][NATS_BUS_PATH_LEN];
 	char name[64];			/* connection name the server shows */
@@ -159,6 +160,10 @@ void nats_bus_lib_exit(void);
 int nats_bus_subscribe(struct nats_bus *b, const char *subject, const char *queue_group,
 		       unsigned int sub_tag);
 
+/* End the subscriptions made with sub_tag (queued like a publish): the server sends no
+ * more; messages already received are still delivered. 0, -ENOENT (none), -ENOBUFS. */
+int nats_bus_unsubscribe(struct nats_bus *b, unsigned int sub_tag);
+
 /* Queue a message. Returns 0 (queued), -ENOBUFS (publish buffer full: counted as dropped),
  * -EINVAL (bad subject or header), -EMSGSIZE (beyond the server's max_payload). While the
  * server is away messages stay queued within the bound and go out after the reconnection. */
@@ -199,5 +204,8 @@ void nats_bus_set_log_subsys(int subsys);
  * nats_vty_set_bus() (NULL: none). Call after vty_init(). */
 void nats_vty_init(void *ctx, struct nats_bus_cfg *cfg);
 void nats_vty_set_bus(struct nats_bus *b);
+/* Lines that a user of the adapter adds to the "nats" and "kv" sections (its commands
+ * installed in SS7GW_NATS_NODE / SS7GW_KV_NODE), written after the adapter's own. */
+void nats_vty_set_cfg_writers(int (*nats)(struct vty *vty), int (*kv)(struct vty *vty));
 /* The "nats" section of cfg as a configuration file writes it. */
 int nats_vty_write_cfg(struct vty *vty, const struct nats_bus_cfg *cfg);

@@ -27,6 +27,7 @@ enum nats_rec_kind {
 	NATS_REC_PAD,		/* rest of the ring up to its end is unused */
 	NATS_REC_PUB,		/* subject, reply (may be empty), headers, data */
 	NATS_REC_SUB,		/* subject, queue group in the reply's place, struct nats_sub * */
+	NATS_REC_UNSUB,		/* struct nats_sub * (subject unused) */
 };
 
 struct nats_rec {
@@ -126,6 +127,7 @@ struct nats_sub {
 	struct llist_head list;
 	struct nats_bus *b;
 	unsigned int tag;
+	bool gone;		/* nats_bus_unsubscribe() asked for its end (main thread) */
 	natsSubscription *sub;	/* set by the publisher thread */
 };
 

@@ -73,6 +73,15 @@ static int send_rec(struct nats_bus *b, const struct nats_rec *r)
 	const char *subj = nats_rec_subj(r), *reply = nats_rec_reply(r);
 	natsStatus s;
 
+	if (r->kind == NATS_REC_UNSUB) {
+		struct nats_sub *ns;
+
+		/* the server stops sending; its completion callback counts it out */
+		memcpy(&ns, nats_rec_data(r), sizeof(ns));
+		if (ns->sub)
+			natsSubscription_Unsubscribe(ns->sub);
+		return 0;
+	}
 	if (r->kind == NATS_REC_SUB) {
 		struct nats_sub *ns;
 

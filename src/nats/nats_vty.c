@@ -21,6 +21,8 @@ static struct nats_bus_cfg *g_cfg;
 static struct nats_kv_cfg *g_kv_cfg;
 static struct nats_bus *g_bus;
 static struct nats_kv *g_kv;
+static int (*g_write_nats)(struct vty *vty);
+static int (*g_write_kv)(struct vty *vty);
 
 static struct cmd_node nats_node = {
 	.node = SS7GW_NATS_NODE,
@@ -52,6 +54,7 @@ static int set_str(struct vty *vty, char *dst, size_t size, const char *src)
 
 DEFUN(cfg_nats, cfg_nats_cmd, "nats", "Configure the connection to NATS\n")
 {
+	g_cfg->configured = true;
 	vty->node = SS7GW_NATS_NODE;
 	return CMD_SUCCESS;
 }
@@ -347,7 +350,16 @@ int nats_vty_write_cfg(struct vty *vty, const struct nats_bus_cfg *c)
 
 static int config_write_nats(struct vty *vty)
 {
-	return nats_vty_write_cfg(vty, g_cfg);
+	if (!g_cfg->configured)
+		return CMD_SUCCESS;
+	nats_vty_write_cfg(vty, g_cfg);
+	return g_write_nats ? g_write_nats(vty) : CMD_SUCCESS;
+}
+
+void nats_vty_set_cfg_writers(int (*nats)(struct vty *vty), int (*kv)(struct vty *vty))
+{
+	g_write_nats = nats;
+	g_write_kv = kv;
 }
 
 DEFUN(show_nats, show_nats_cmd, "show nats", SHOW_STR "The NATS connection: state, server, buffers, counters\n")
@@ -491,7 +503,10 @@ int nats_kv_vty_write_cfg(struct vty *vty, const struct nats_kv_cfg *c)
 
 static int config_write_kv(struct vty *vty)
 {
-	return nats_kv_vty_write_cfg(vty, g_kv_cfg);
+	if (!g_cfg || !g_cfg->configured)
+		return CMD_SUCCESS;
+	nats_kv_vty_write_cfg(vty, g_kv_cfg);
+	return g_write_kv ? g_write_kv(vty) : CMD_SUCCESS;
 }
 
 DEFUN(show_kv, show_kv_cmd, "show kv", SHOW_STR "The JetStream Key-Value bucket: configuration, in flight, counters\n")
