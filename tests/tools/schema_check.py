@@ -48,6 +48,8 @@ def path_of(error):
 def describe(error):
     """One line for one validation error: where, what, and the schema's $comment if any."""
     comment = error.schema.get('$comment') if isinstance(error.schema, dict) else None
+    if error.validator == 'not' and isinstance(error.validator_value, dict):
+        comment = error.validator_value.get('$comment', comment)	# {"not": {"$comment": why, ...}}
     message = error.message
     if len(message) > MAX_MESSAGE:
         message = message[:MAX_MESSAGE] + '...'
@@ -88,7 +90,9 @@ class Schemas:
             v = jsonschema.Draft202012Validator(root, registry=registry)
         except ImportError:	# jsonschema 4.10 (Debian 12)
             store = {s['$id']: s for s in self.by_name.values()}
-            resolver = jsonschema.RefResolver(self.by_name[base]['$id'], root, store=store)
+            # the root is a bare $ref: its base URI must not be the target's $id, or the
+            # resolver stores the root under that id and the $ref resolves to itself
+            resolver = jsonschema.RefResolver('', root, store=store)
             v = jsonschema.Draft202012Validator(root, resolver=resolver)
         self._validators[name] = v
         return v
