@@ -17,9 +17,6 @@ queue group "apps"; then:
 3. SIGTERM to both apps: their count lines must add up to the dialogues of step 1.
 Every event the gateway publishes meanwhile is checked against schemas/event.json.
 
-STATUS: waits for the service branch (the NATS wiring of `ss7gw run`); the `nats` node
-written below follows docs/nats.md and may need its exact syntax then.
-
     run_test.py --ss7gw BIN --ss7sim BIN --shim LIB --ss7app BIN [--node BIN] [--count N]
 """
 import argparse
@@ -44,11 +41,12 @@ GW_GT = '491700000001'
 # the gateway's NATS node (docs/nats.md); the exact words are the service branch's
 NATS_NODE = """!
 nats
- url nats://127.0.0.1:{port}
- prefix ss7
+ server nats://127.0.0.1:{port}
+ subject-prefix ss7
  answer-timeout 5000
- kv
-  bucket ss7gw-apps-test
+kv
+ bucket ss7gw-apps-test
+ storage memory
 !
 """
 
