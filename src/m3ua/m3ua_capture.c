@@ -279,7 +279,9 @@ static int end_of(const struct sockaddr_storage *ss, uint8_t *addr, uint8_t *por
 }
 
 /* IP header, SCTP common header and DATA chunk header of one message as it went, at h.
- * Returns their length, 0 when the socket has no IP ends (closed meanwhile). */
+ * Returns their length, 0 when the socket has no IP ends (closed meanwhile). The ends are
+ * asked of the socket for every message: a cache would have to know when a socket number is
+ * reused for a new connection, which only the libraries see. */
 static size_t put_headers(uint8_t *h, int fd, enum dir dir, size_t len, uint16_t stream)
 {
 	struct sockaddr_storage local, peer;
@@ -431,25 +433,34 @@ static int first_recvmsg(int s, void *msg, size_t len, struct sockaddr *from, so
 	return next_recvmsg(s, msg, len, from, fromlen, sinfo, msg_flags);
 }
 
-int sctp_send(int s, const void *msg, size_t len, const struct sctp_sndrcvinfo *sinfo, int flags)
+/* While off, each of the two is a test of g.on and a jump to the next definition. */
+
+static __attribute__((noinline)) int send_captured(int s, const void *msg, size_t len,
+						   const struct sctp_sndrcvinfo *sinfo, int flags)
 {
 	int rc = next_send(s, msg, len, sinfo, flags);
 
-	if (OSMO_UNLIKELY(g.on) && rc > 0)
+	if (rc > 0)
 		capture_msg(s, TX, msg, rc, sinfo ? sinfo->sinfo_stream : 0);
 	return rc;
 }
 
+int sctp_send(int s, const void *msg, size_t len, const struct sctp_sndrcvinfo *sinfo, int flags)
+{
+	if (OSMO_LIKELY(!g.on))
+		return next_send(s, msg, len, sinfo, flags);
+	return send_captured(s, msg, len, sinfo, flags);
+}
+
 /* A peek is not taken (the message is read again), nor a notification, nor the first part of
  * a message longer than the buffer (the link drops those, see m3ua_rx.c). */
-int sctp_recvmsg(int s, void *msg, size_t len, struct sockaddr *from, socklen_t *fromlen,
-		 struct sctp_sndrcvinfo *sinfo, int *msg_flags)
+static __attribute__((noinline)) int recvmsg_captured(int s, void *msg, size_t len,
+						      struct sockaddr *from, socklen_t *fromlen,
+						      struct sctp_sndrcvinfo *sinfo, int *msg_flags)
 {
 	struct sctp_sndrcvinfo own;
 	int flags = 0, in, rc;
 
-	if (OSMO_LIKELY(!g.on))
-		return next_recvmsg(s, msg, len, from, fromlen, sinfo, msg_flags);
 	if (!msg_flags)
 		msg_flags = &flags;
 	if (!sinfo) {
@@ -461,6 +472,14 @@ int sctp_recvmsg(int s, void *msg, size_t len, struct sockaddr *from, socklen_t 
 	if (rc > 0 && !(in & MSG_PEEK) && (*msg_flags & (MSG_NOTIFICATION | MSG_EOR)) == MSG_EOR)
 		capture_msg(s, RX, msg, rc, sinfo->sinfo_stream);
 	return rc;
+}
+
+int sctp_recvmsg(int s, void *msg, size_t len, struct sockaddr *from, socklen_t *fromlen,
+		 struct sctp_sndrcvinfo *sinfo, int *msg_flags)
+{
+	if (OSMO_LIKELY(!g.on))
+		return next_recvmsg(s, msg, len, from, fromlen, sinfo, msg_flags);
+	return recvmsg_captured(s, msg, len, from, fromlen, sinfo, msg_flags);
 }
 
 /* ---- control ------------------------------------------------------------------------------- */
