@@ -5,10 +5,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j "$(nproc)" --target bench_codec bench_sccp_node bench_tcap bench_stack
+cmake --build build -j "$(nproc)" --target bench_codec bench_sccp_node bench_tcap bench_stack \
+  bench_capture sctp2tcp
 build/tests/bench_codec "${1:-20000}"
 # SCCP node: a UDT routed through 1, 1000 and 10000 GTT rules, against decode alone
 build/tests/bench_sccp_node 1000000 2>/dev/null
 build/tests/tcap/bench_tcap "${2:-1000000}"
 # the stack in one process, MTP as a queue: SRI-for-SM dialogues by TC primitives and by JSON
 build/tests/bench_stack "${3:-200000}" 100
+# the M3UA capture: a message each way over the SCTP shim, baseline, capture off, capture on
+LD_PRELOAD=build/src/sctpshim/libsctp2tcp.so build/tests/bench_capture "${4:-20000}" 2>/dev/null

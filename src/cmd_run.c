@@ -191,6 +191,7 @@ int cmd_run(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);	/* past a file size limit the capture gets EFBIG and stops */
 	while (!g_quit)
 		osmo_select_main(0);
 

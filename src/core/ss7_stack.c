@@ -24,6 +24,7 @@
 #include <osmocom/vty/telnet_interface.h>
 #include <osmocom/vty/vty.h>
 
+#include "m3ua_capture.h"
 #include "m3ua_link.h"
 #include "sccp_node.h"
 #include "sccp_vty.h"
@@ -400,6 +401,7 @@ void ss7_stack_stop(struct ss7_stack *s)
 	if (s->link)
 		m3ua_link_destroy(s->link);
 	s->link = NULL;
+	m3ua_capture_stop();	/* what is buffered goes to the file */
 	sccp_vty_set_node(NULL);
 	sccp_node_free(s->sccp);
 	s->sccp = NULL;
@@ -445,6 +447,7 @@ void ss7_stack_print_counters(struct ss7_stack *s, FILE *f)
 	fputs("{\"event\":\"counters\"", f);
 	if (s->link)
 		ss7_print_ctr_group(f, "m3ua", m3ua_link_ctrs(s->link));
+	ss7_print_ctr_group(f, "capture", m3ua_capture_ctrs());
 	if (s->sccp)
 		ss7_print_ctr_group(f, "sccp", sccp_node_ctrs(s->sccp));
 	ss7_print_ctr_group(f, "tcap", tcap_ctx_ctrs(s->tcap));

@@ -26,6 +26,7 @@
 #include <osmocom/sigtran/sccp_sap.h>
 #include <osmocom/sigtran/protocol/m3ua.h>
 
+#include "m3ua_capture.h"
 #include "m3ua_link.h"
 #include "m3ua_rx.h"
 
@@ -132,6 +133,7 @@ static int g_log_ss = DLSS7;
 void m3ua_link_set_log_subsys(int subsys)
 {
 	g_log_ss = subsys;
+	m3ua_capture_log_ss = subsys;
 }
 
 #define LOGLINK(link, lvl, fmt, args...) LOGP(g_log_ss, lvl, "m3ua-link: " fmt, ## args)
@@ -641,6 +643,23 @@ void m3ua_link_rx_too_long(struct m3ua_link *link, struct osmo_ss7_asp *asp, siz
 	       "takes: dropped", asp->cfg.name, len, M3UA_RX_MAX_LEN);
 }
 
+/* The capture's question (m3ua_capture.h): is fd the association of one of our M3UA ASPs? */
+static bool link_owns_fd(void *priv, int fd)
+{
+	struct m3ua_link *link = priv;
+	struct osmo_ss7_asp *asp;
+
+	llist_for_each_entry(asp, &link->inst->asp_list, list) {
+		if (asp->cfg.proto != OSMO_SS7_ASP_PROT_M3UA)
+			continue;
+		if (asp->client && osmo_stream_cli_get_ofd(asp->client)->fd == fd)
+			return true;
+		if (asp->server && osmo_stream_srv_get_ofd(asp->server)->fd == fd)
+			return true;
+	}
+	return false;
+}
+
 /* ---- life cycle ------------------------------------------------------------------------------ */
 
 static int setup_routes(struct m3ua_link *link, const struct m3ua_link_cfg *cfg)
@@ -682,6 +701,7 @@ static void link_free(struct m3ua_link *link)
 {
 	struct osmo_ss7_asp *asp;
 
+	m3ua_capture_set_owner(NULL, NULL);	/* one link per process */
 	if (link->inst)
 		llist_for_each_entry(asp, &link->inst->asp_list, list)
 			m3ua_rx_guard_remove(asp);
@@ -753,6 +773,8 @@ struct m3ua_link *m3ua_link_create(void *ctx, struct osmo_ss7_instance *inst,
 				asp->cfg.name);
 			goto fail;
 		}
+	m3ua_capture_init();
+	m3ua_capture_set_owner(link_owns_fd, link);
 	osmo_timer_schedule(&link->state_timer, 0, 0);
 	return link;
 fail:
