@@ -549,6 +549,11 @@ static natsStatus set_options(struct nats_bus *b, char *err, size_t errsz)
 	if (c->tls.skip_verify)
 		OPT(natsOptions_SkipServerVerification(b->opts, true), "tls skip-verify");
 	OPT(natsOptions_SetTimeout(b->opts, c->connect_timeout_ms), "connect-timeout");
+	/* Without a write deadline nats.c's socket writes block, holding the connection's lock,
+	 * for as long as a stalled server does not read: its ping timer cannot declare the
+	 * connection dead, and natsConnection_Close() waits too. With it the write fails and
+	 * nats.c reconnects. */
+	OPT(natsOptions_SetWriteDeadline(b->opts, c->connect_timeout_ms), "connect-timeout");
 	OPT(natsOptions_SetReconnectWait(b->opts, c->reconnect_wait_ms), "reconnect wait");
 	OPT(natsOptions_SetMaxReconnect(b->opts, c->max_reconnect), "reconnect max-attempts");
 	OPT(natsOptions_SetReconnectBufSize(b->opts, (int)c->reconnect_buf), "reconnect buffer");

@@ -74,7 +74,7 @@ struct nats_bus_cfg {
 	unsigned int reconnect_wait_ms;
 	int max_reconnect;		/* -1: forever */
 	size_t reconnect_buf;		/* nats.c's own buffer while it reconnects, bytes */
-	unsigned int connect_timeout_ms;
+	unsigned int connect_timeout_ms;	/* also the longest a write to the server may block */
 	unsigned int ping_interval_ms;
 	unsigned int max_pings_out;	/* unanswered PINGs before the connection is called dead */
 	enum nats_bus_flush flush;
