@@ -112,7 +112,7 @@ enum nats_bus_ctr {
 	NATS_BUS_CTR_PUB_ERRORS,	/* refused by nats.c (too large for the server, ...) */
 	NATS_BUS_CTR_RX_MSGS,		/* subscription messages delivered to ops->msg */
 	NATS_BUS_CTR_RX_DROP_FULL,	/* dropped: incoming queue full */
-	NATS_BUS_CTR_RX_SLOW_CONSUMER,	/* dropped by nats.c: a subscription's pending limit */
+	NATS_BUS_CTR_RX_SLOW_CONSUMER,	/* dropped by nats.c: a subscription's pending limit (per message) */
 	NATS_BUS_CTR_REQUESTS,
 	NATS_BUS_CTR_REQ_NOTCONN,	/* refused at once: not connected (-ENOTCONN) */
 	NATS_BUS_CTR_REPLIES,

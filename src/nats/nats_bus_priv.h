@@ -127,6 +127,9 @@ struct nats_sub {
 	struct nats_bus *b;
 	unsigned int tag;
 	natsSubscription *sub;	/* set by the publisher thread */
+	/* the publisher thread's own list and count of what nats.c dropped (slow consumer) */
+	struct nats_sub *pub_next;
+	int64_t dropped;
 };
 
 /* What "show nats" reports of the connection, refreshed by the publisher thread (nats.c
@@ -156,6 +159,8 @@ struct nats_bus {
 	struct nats_txq txq;
 	pthread_t pub_thread;
 	bool pub_started;
+	struct nats_sub *pub_subs;	/* publisher thread only: the subscriptions it made */
+	int64_t inbox_dropped;		/* publisher thread only */
 
 	struct nats_rxq rxq;
 	struct osmo_fd rx_ofd;
