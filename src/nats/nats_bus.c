@@ -655,14 +655,15 @@ struct nats_bus *nats_bus_open(void *ctx, const struct nats_bus_cfg *cfg,
 
 	if (set_options(b, err, errsz) != NATS_OK)
 		goto fail;
+	/* before the connection exists: its disconnected callback may run before Connect returns */
+	atomic_store(&b->up, true);
+	b->up_reported = true;
 	s = natsConnection_Connect(&b->nc, b->opts);
 	if (s != NATS_OK) {
 		connect_error(&b->cfg, s, err, errsz);
 		b->nc = NULL;
 		goto fail;
 	}
-	atomic_store(&b->up, true);
-	b->up_reported = true;
 	b->max_payload = natsConnection_GetMaxPayload(b->nc);
 	if (natsConnection_HasHeaderSupport(b->nc) != NATS_OK) {
 		snprintf(err, errsz, "nats-server at %s has no header support (it is older than 2.2): upgrade it",
