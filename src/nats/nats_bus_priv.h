@@ -180,6 +180,7 @@ struct nats_bus {
 
 	natsMsg *cur_msg;		/* during ops->msg */
 	struct nats_kv *kv;
+	uint64_t kv_seq;		/* where the next bucket's sequence numbers start */
 	bool closing;
 };
 
