@@ -377,14 +377,18 @@ static void conn_event(struct nats_bus *b, int status)
 	b->up_reported = up;
 	if (up) {
 		char url[NATS_BUS_PATH_LEN], id[64];
+		unsigned int waiting;
 
 		pthread_mutex_lock(&b->info_mu);
 		OSMO_STRLCPY_ARRAY(url, b->info.url);
 		OSMO_STRLCPY_ARRAY(id, b->info.server_id);
 		pthread_mutex_unlock(&b->info_mu);
+		pthread_mutex_lock(&b->txq.mu);
+		waiting = b->txq.msgs;
+		pthread_mutex_unlock(&b->txq.mu);
 		rate_ctr_inc2(b->ctrs, NATS_BUS_CTR_RECONNECTS);
 		LOGNATS(LOGL_NOTICE, "reconnected to %s (server %s); %u messages waiting to go out\n",
-			url, id, b->txq.msgs);
+			url, id, waiting);
 	} else {
 		rate_ctr_inc2(b->ctrs, NATS_BUS_CTR_DISCONNECTS);
 		LOGNATS(LOGL_ERROR, "disconnected from nats-server; buffering up to %u messages / %zu bytes "
