@@ -147,7 +147,8 @@ struct nats_bus *nats_bus_open(void *ctx, const struct nats_bus_cfg *cfg,
 			       const struct nats_bus_ops *ops, void *priv, char *err, size_t errsz);
 /* Write out what is queued (waiting at most flush_timeout_ms for it), drain the
  * subscriptions, close the connection and free everything. No ops callback is called
- * during or after it. NULL is a no-op. */
+ * during or after it. NULL is a no-op. Not from inside an ops callback (the dispatch loop
+ * would go on with the freed bus): schedule it, e.g. with a zero osmo_timer. */
 void nats_bus_close(struct nats_bus *b, int flush_timeout_ms);
 /* Once at process exit, after the last nats_bus_close(): nats.c's global state (threads,
  * memory) goes, so LeakSanitizer sees nothing of it. */
