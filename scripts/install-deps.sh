@@ -9,7 +9,7 @@ PKGS=(
   libosmocore-dev                         # libosmocore + libosmogsm (GSM 7-bit, BCD, SMS helpers)
   libosmo-sigtran-dev osmo-stp            # M3UA/SCCP stack and the STP used by tests
   libtalloc-dev
-  libnats-dev nats-server                 # the bus (later layers)
+  libnats-dev nats-server                 # the NATS adapter; its tests start nats-server -js
   libcjson-dev                            # JSON in the C example application (examples/apps/c)
   libluajit-5.1-dev lua-cjson             # the scripting engine (later layers)
   tshark                                  # the independent decoder our tests check against

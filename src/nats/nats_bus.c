@@ -338,10 +338,8 @@ static void error_cb(natsConnection *nc, natsSubscription *sub, natsStatus err, 
 	struct nats_bus *b = closure;
 	struct nats_ev ev = { .kind = NATS_EV_ERR, .status = err };
 
-	if (err == NATS_SLOW_CONSUMER) {
-		atomic_fetch_add(&b->actr[NATS_ACTR_RX_SLOW_CONSUMER], 1);
-		return;
-	}
+	if (err == NATS_SLOW_CONSUMER)
+		return;		/* counted per message by the publisher thread */
 	atomic_fetch_add(&b->actr[NATS_ACTR_ASYNC_ERRORS], 1);
 	nats_rxq_push(&b->rxq, &ev, false);	/* for the log; dropped when the queue is full */
 }
@@ -379,14 +377,18 @@ static void conn_event(struct nats_bus *b, int status)
 	b->up_reported = up;
 	if (up) {
 		char url[NATS_BUS_PATH_LEN], id[64];
+		unsigned int waiting;
 
 		pthread_mutex_lock(&b->info_mu);
 		OSMO_STRLCPY_ARRAY(url, b->info.url);
 		OSMO_STRLCPY_ARRAY(id, b->info.server_id);
 		pthread_mutex_unlock(&b->info_mu);
+		pthread_mutex_lock(&b->txq.mu);
+		waiting = b->txq.msgs;
+		pthread_mutex_unlock(&b->txq.mu);
 		rate_ctr_inc2(b->ctrs, NATS_BUS_CTR_RECONNECTS);
 		LOGNATS(LOGL_NOTICE, "reconnected to %s (server %s); %u messages waiting to go out\n",
-			url, id, b->txq.msgs);
+			url, id, waiting);
 	} else {
 		rate_ctr_inc2(b->ctrs, NATS_BUS_CTR_DISCONNECTS);
 		LOGNATS(LOGL_ERROR, "disconnected from nats-server; buffering up to %u messages / %zu bytes "
@@ -549,6 +551,11 @@ static natsStatus set_options(struct nats_bus *b, char *err, size_t errsz)
 	if (c->tls.skip_verify)
 		OPT(natsOptions_SkipServerVerification(b->opts, true), "tls skip-verify");
 	OPT(natsOptions_SetTimeout(b->opts, c->connect_timeout_ms), "connect-timeout");
+	/* Without a write deadline nats.c's socket writes block, holding the connection's lock,
+	 * for as long as a stalled server does not read: its ping timer cannot declare the
+	 * connection dead, and natsConnection_Close() waits too. With it the write fails and
+	 * nats.c reconnects. */
+	OPT(natsOptions_SetWriteDeadline(b->opts, c->connect_timeout_ms), "connect-timeout");
 	OPT(natsOptions_SetReconnectWait(b->opts, c->reconnect_wait_ms), "reconnect wait");
 	OPT(natsOptions_SetMaxReconnect(b->opts, c->max_reconnect), "reconnect max-attempts");
 	OPT(natsOptions_SetReconnectBufSize(b->opts, (int)c->reconnect_buf), "reconnect buffer");
@@ -652,14 +659,15 @@ struct nats_bus *nats_bus_open(void *ctx, const struct nats_bus_cfg *cfg,
 
 	if (set_options(b, err, errsz) != NATS_OK)
 		goto fail;
+	/* before the connection exists: its disconnected callback may run before Connect returns */
+	atomic_store(&b->up, true);
+	b->up_reported = true;
 	s = natsConnection_Connect(&b->nc, b->opts);
 	if (s != NATS_OK) {
 		connect_error(&b->cfg, s, err, errsz);
 		b->nc = NULL;
 		goto fail;
 	}
-	atomic_store(&b->up, true);
-	b->up_reported = true;
 	b->max_payload = natsConnection_GetMaxPayload(b->nc);
 	if (natsConnection_HasHeaderSupport(b->nc) != NATS_OK) {
 		snprintf(err, errsz, "nats-server at %s has no header support (it is older than 2.2): upgrade it",

@@ -75,7 +75,7 @@ struct nats_bus_cfg {
 	unsigned int reconnect_wait_ms;
 	int max_reconnect;		/* -1: forever */
 	size_t reconnect_buf;		/* nats.c's own buffer while it reconnects, bytes */
-	unsigned int connect_timeout_ms;
+	unsigned int connect_timeout_ms;	/* also the longest a write to the server may block */
 	unsigned int ping_interval_ms;
 	unsigned int max_pings_out;	/* unanswered PINGs before the connection is called dead */
 	enum nats_bus_flush flush;
@@ -113,7 +113,7 @@ enum nats_bus_ctr {
 	NATS_BUS_CTR_PUB_ERRORS,	/* refused by nats.c (too large for the server, ...) */
 	NATS_BUS_CTR_RX_MSGS,		/* subscription messages delivered to ops->msg */
 	NATS_BUS_CTR_RX_DROP_FULL,	/* dropped: incoming queue full */
-	NATS_BUS_CTR_RX_SLOW_CONSUMER,	/* dropped by nats.c: a subscription's pending limit */
+	NATS_BUS_CTR_RX_SLOW_CONSUMER,	/* dropped by nats.c: a subscription's pending limit (per message) */
 	NATS_BUS_CTR_REQUESTS,
 	NATS_BUS_CTR_REQ_NOTCONN,	/* refused at once: not connected (-ENOTCONN) */
 	NATS_BUS_CTR_REPLIES,
@@ -148,7 +148,8 @@ struct nats_bus *nats_bus_open(void *ctx, const struct nats_bus_cfg *cfg,
 			       const struct nats_bus_ops *ops, void *priv, char *err, size_t errsz);
 /* Write out what is queued (waiting at most flush_timeout_ms for it), drain the
  * subscriptions, close the connection and free everything. No ops callback is called
- * during or after it. NULL is a no-op. */
+ * during or after it. NULL is a no-op. Not from inside an ops callback (the dispatch loop
+ * would go on with the freed bus): schedule it, e.g. with a zero osmo_timer. */
 void nats_bus_close(struct nats_bus *b, int flush_timeout_ms);
 /* Once at process exit, after the last nats_bus_close(): nats.c's global state (threads,
  * memory) goes, so LeakSanitizer sees nothing of it. */

@@ -129,6 +129,9 @@ struct nats_sub {
 	unsigned int tag;
 	bool gone;		/* nats_bus_unsubscribe() asked for its end (main thread) */
 	natsSubscription *sub;	/* set by the publisher thread */
+	/* the publisher thread's own list and count of what nats.c dropped (slow consumer) */
+	struct nats_sub *pub_next;
+	int64_t dropped;
 };
 
 /* What "show nats" reports of the connection, refreshed by the publisher thread (nats.c
@@ -158,6 +161,8 @@ struct nats_bus {
 	struct nats_txq txq;
 	pthread_t pub_thread;
 	bool pub_started;
+	struct nats_sub *pub_subs;	/* publisher thread only: the subscriptions it made */
+	int64_t inbox_dropped;		/* publisher thread only */
 
 	struct nats_rxq rxq;
 	struct osmo_fd rx_ofd;
@@ -177,6 +182,7 @@ struct nats_bus {
 
 	natsMsg *cur_msg;		/* during ops->msg */
 	struct nats_kv *kv;
+	uint64_t kv_seq;		/* where the next bucket's sequence numbers start */
 	bool closing;
 };
 

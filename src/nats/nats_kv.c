@@ -519,6 +519,8 @@ static void kv_free(struct nats_kv *kv)
 		rate_ctr_group_free(kv->ctrs);
 	if (kv->b->kv == kv)
 		kv->b->kv = NULL;
+	if (kv->next > kv->b->kv_seq)
+		kv->b->kv_seq = kv->next;
 	talloc_free(kv);
 }
 
@@ -530,9 +532,12 @@ struct nats_kv *nats_kv_open(struct nats_bus *b, const struct nats_kv_cfg *cfg, 
 	jsStreamInfo *si = NULL;
 	jsOptions jo;
 	jsErrCode jerr = 0;
-	char why[200], diff[200];
+	char why[200], diff[200], url[NATS_BUS_PATH_LEN];
 	natsStatus s;
 
+	pthread_mutex_lock(&b->info_mu);	/* the publisher thread refreshes it */
+	OSMO_STRLCPY_ARRAY(url, b->info.url);
+	pthread_mutex_unlock(&b->info_mu);
 	if (b->kv) {
 		snprintf(err, errsz, "the bus has a KV bucket already (%s)", b->kv->cfg.bucket);
 		return NULL;
@@ -559,7 +564,8 @@ struct nats_kv *nats_kv_open(struct nats_bus *b, const struct nats_kv_cfg *cfg, 
 	kv->ctrs = rate_ctr_group_alloc(kv, &kv_ctrg_desc, kv_index++);
 	if (!kv->win || !kv->ctrs)
 		goto nomem;
-	kv->head = kv->next = 1;
+	/* not from 0 again: a closed bucket's late answers must not match this one's */
+	kv->head = kv->next = b->kv_seq;
 	osmo_timer_setup(&kv->tick, tick_cb, kv);
 
 	jsOptions_Init(&jo);
@@ -569,12 +575,12 @@ struct nats_kv *nats_kv_open(struct nats_bus *b, const struct nats_kv_cfg *cfg, 
 		s = js_GetStreamInfo(&si, kv->js, kv->stream, NULL, &jerr);
 	if (s == NATS_NO_RESPONDERS || jerr == JSNotEnabledErr || jerr == JSNotEnabledForAccountErr) {
 		snprintf(err, errsz, "JetStream is not enabled on nats-server at %s: start nats-server with -js "
-			 "(or a jetstream block in its configuration)", b->info.url);
+			 "(or a jetstream block in its configuration)", url);
 		goto fail;
 	}
 	if (s == NATS_TIMEOUT) {
 		snprintf(err, errsz, "JetStream on nats-server at %s did not answer within %u ms: check the server",
-			 b->info.url, cfg->timeout_ms);
+			 url, cfg->timeout_ms);
 		goto fail;
 	}
 	if (s == NATS_NOT_FOUND) {

@@ -72,7 +72,7 @@ void nats_kv_cfg_init(struct nats_kv_cfg *cfg);
  * configuration. One bucket per bus; it is freed by nats_kv_close() or with the bus. */
 struct nats_kv *nats_kv_open(struct nats_bus *b, const struct nats_kv_cfg *cfg, char *err,
 			     size_t errsz);
-/* Forget the pending operations (no callbacks) and free. */
+/* Forget the pending operations (no callbacks) and free. Not from inside an ops callback. */
 void nats_kv_close(struct nats_kv *kv);
 
 /* Asynchronous put. expect_rev 0: unconditional; NATS_KV_CREATE: only if the key does not

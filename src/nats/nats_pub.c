@@ -36,7 +36,7 @@
 
 enum {
 	BATCH_MAX = 1024,	/* records between two updates of the ring's head */
-	INFO_EVERY_MS = 1000,	/* "show nats" information refreshed */
+	INFO_EVERY_MS = 1000,	/* "show nats" information and nats.c's drop counts refreshed */
 	FLUSH_TIMEOUT_MS = 1000,
 	RETRY_MS = 100,		/* nats.c refused for a while (reconnecting): look again */
 };
@@ -94,6 +94,8 @@ static int send_rec(struct nats_bus *b, const struct nats_rec *r)
 		if (s == NATS_OK) {
 			natsSubscription_SetPendingLimits(ns->sub, b->cfg.in_max_msgs, (int)b->cfg.in_max_bytes);
 			natsSubscription_SetOnCompleteCB(ns->sub, sub_complete_cb, ns);
+			ns->pub_next = b->pub_subs;
+			b->pub_subs = ns;
 			return 0;
 		}
 		atomic_fetch_sub(&b->live_subs, 1);
@@ -183,6 +185,25 @@ void nats_pub_refresh_info(struct nats_bus *b)
 	pthread_mutex_unlock(&b->info_mu);
 }
 
+/* nats.c drops a subscription's messages beyond its pending limits but reports only the
+ * first of a run (NATS_SLOW_CONSUMER to the error handler): count them all from its
+ * per-subscription totals. A closed subscription keeps its last total. */
+static void count_slow_drops(struct nats_bus *b)
+{
+	struct nats_sub *s;
+	int64_t d, sum;
+
+	if (natsSubscription_GetDropped(b->inbox_sub, &d) == NATS_OK)
+		b->inbox_dropped = d;
+	sum = b->inbox_dropped;
+	for (s = b->pub_subs; s; s = s->pub_next) {
+		if (natsSubscription_GetDropped(s->sub, &d) == NATS_OK)
+			s->dropped = d;
+		sum += s->dropped;
+	}
+	atomic_store(&b->actr[NATS_ACTR_RX_SLOW_CONSUMER], (uint64_t)sum);
+}
+
 static void wait_ms(struct nats_txq *q, int ms)
 {
 	struct timespec ts;
@@ -230,6 +251,7 @@ static void *pub_main(void *arg)
 		now = nats_now_ms();
 		if (now >= next_info) {
 			nats_pub_refresh_info(b);
+			count_slow_drops(b);
 			next_info = now + INFO_EVERY_MS;
 		}
 

@@ -187,6 +187,7 @@ int nats_rxq_push(struct nats_rxq *q, const struct nats_ev *ev, bool must)
 unsigned int nats_rxq_take(struct nats_rxq *q, struct nats_ev *out, unsigned int max)
 {
 	unsigned int n = 0;
+	bool more;
 	uint64_t v;
 
 	if (read(q->efd, &v, sizeof(v)) < 0) {
@@ -202,9 +203,9 @@ unsigned int nats_rxq_take(struct nats_rxq *q, struct nats_ev *out, unsigned int
 	}
 	/* more than one batch waits: come back at the next turn of the loop, after the
 	 * other file descriptors had theirs */
-	q->signalled = q->n > 0;
+	more = q->signalled = q->n > 0;
 	pthread_mutex_unlock(&q->mu);
-	if (q->signalled) {
+	if (more) {
 		v = 1;
 		if (write(q->efd, &v, sizeof(v)) < 0) {
 		}

@@ -283,7 +283,7 @@ DEFUN(cfg_reconnect_buf, cfg_reconnect_buf_cmd, "reconnect buffer <0-1073741824>
 }
 
 DEFUN(cfg_connect_timeout, cfg_connect_timeout_cmd, "connect-timeout <100-600000>",
-      "How long a connection attempt may take\n" "Milliseconds\n")
+      "How long a connection attempt, or a write to a stalled server, may take\n" "Milliseconds\n")
 {
 	g_cfg->connect_timeout_ms = atoi(argv[0]);
 	return CMD_SUCCESS;

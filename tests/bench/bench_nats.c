@@ -6,10 +6,11 @@
  *            loop with each publisher-thread flush mode (nats_bus.h, NATS_BUS_FLUSH_*).
  *            Rates are to the subscriber's last message; "main" is the main thread's CPU per
  *            message, "longest call" the longest single publish call.
- *   request  sequential request/reply, p50/p99: raw natsConnection_Request(), then
- *            nats_bus_request() and ops->reply, against a raw responder with SendAsap, then
- *            with a responder on its own adapter bus, then a raw responder with nats.c's
- *            default options (its reply waits for nats.c's flusher).
+ *   request  sequential request/reply (messages/10 of them, 100 to 2000), p50/p99: raw
+ *            natsConnection_Request(), then nats_bus_request() and ops->reply, against a
+ *            raw responder with SendAsap, then with a responder on its own adapter bus,
+ *            then a raw responder with nats.c's default options (its reply waits for
+ *            nats.c's flusher).
  *   kv       asynchronous puts to a memory bucket: raw js_PublishAsync() (MaxPending as our
  *            window) to $KV.<bucket>.<key>, then nats_kv_put() with ops->kv_ack.
  * Usage: bench_nats [messages] [port]   (default 300000, 33250)
@@ -37,6 +38,7 @@
 enum { EVENT_LEN = 300, REQUESTS = 2000, KV_WINDOW = 10000 };
 
 static int port = 33250;
+static int n_req = REQUESTS;	/* fewer for a short run: each takes a round trip */
 static char url[64];
 static char event[EVENT_LEN];
 
@@ -244,14 +246,14 @@ static void req_raw(const char *name, const char *subj)
 	natsMsg *r;
 	int i;
 
-	for (i = 0; i < REQUESTS; i++) {
+	for (i = 0; i < n_req; i++) {
 		int64_t a = test_now_us();
 
 		if (natsConnection_Request(&r, nc, subj, event, 100, 1000) == NATS_OK)
 			natsMsg_Destroy(r);
 		v[i] = test_now_us() - a;
 	}
-	print_lat(name, v, REQUESTS);
+	print_lat(name, v, n_req);
 	natsConnection_Destroy(nc);
 }
 
@@ -261,7 +263,7 @@ static void req_bus(void *ctx, const char *name, const char *subj, enum nats_bus
 	static int64_t v[REQUESTS];
 	int i, lost = 0;
 
-	for (i = 0; i < REQUESTS; i++) {
+	for (i = 0; i < n_req; i++) {
 		int64_t a = test_now_us();
 
 		cb.got = false;
@@ -271,7 +273,7 @@ static void req_bus(void *ctx, const char *name, const char *subj, enum nats_bus
 		lost += !cb.got || cb.status;
 		v[i] = test_now_us() - a;
 	}
-	print_lat(name, v, REQUESTS);
+	print_lat(name, v, n_req);
 	if (lost)
 		printf("         (%d without a reply)\n", lost);
 	nats_bus_close(b, 1000);
@@ -398,6 +400,8 @@ int main(int argc, char **argv)
 
 	if (argc > 2)
 		port = atoi(argv[2]);
+	if (n / 10 < REQUESTS)
+		n_req = n / 10 > 100 ? n / 10 : 100;
 	snprintf(url, sizeof(url), "nats://127.0.0.1:%d", port);
 	memset(event, 'e', sizeof(event));
 	osmo_init_logging2(ctx, &log_info);

@@ -60,6 +60,7 @@ void test_server_start(struct test_server *s, int port, bool js)
 	char portstr[16], store[96], log[96];
 	const char *argv[32];
 	int i, n = 0;
+	pid_t parent;
 
 	if (!s->dir[0]) {
 		snprintf(s->dir, sizeof(s->dir), "/tmp/ss7gw-nats-test.XXXXXX");
@@ -102,6 +103,7 @@ void test_server_start(struct test_server *s, int port, bool js)
 	for (i = 0; i < 8 && s->extra[i]; i++)
 		argv[n++] = s->extra[i];
 	argv[n] = NULL;
+	parent = getpid();
 	s->pid = fork();
 	if (s->pid < 0) {
 		perror("fork");
@@ -110,7 +112,9 @@ void test_server_start(struct test_server *s, int port, bool js)
 	if (s->pid == 0) {
 		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
 
-		prctl(PR_SET_PDEATHSIG, SIGKILL);	/* never outlive the test */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);	/* never outlive the test (crash, abort, timeout) */
+		if (getppid() != parent)		/* it died before the line above */
+			_exit(127);
 		if (fd >= 0) {
 			dup2(fd, 1);
 			dup2(fd, 2);

@@ -2,12 +2,14 @@
  * The NATS adapter against a real nats-server (ports 33210-33212): open errors with their
  * one line, authentication, publish/subscribe through the main thread's API with headers
  * and in order, queue groups, request/reply and "no responders" through ops->reply,
- * refusals (bad subject, too large), "show nats". Prints "N passed, N failed".
+ * refusals (bad subject, too large), "show nats", incoming drops counted when the main thread
+ * does not keep up. Prints "N passed, N failed".
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <osmocom/core/application.h>
 #include <osmocom/core/logging.h>
@@ -93,13 +95,15 @@ static bool wait_count(unsigned int *p, unsigned int want, int ms)
 	return test_run_until(reached, NULL, ms, NULL);
 }
 
-static struct nats_bus *open_bus(void *ctx, int port, struct seen *s, const char *name)
+static struct nats_bus *open_bus_in(void *ctx, int port, struct seen *s, const char *name, unsigned int in_max)
 {
 	struct nats_bus_cfg cfg;
 	char err[512];
 	struct nats_bus *b;
 
 	nats_bus_cfg_init(&cfg);
+	if (in_max)
+		cfg.in_max_msgs = in_max;
 	cfg.n_servers = 1;
 	snprintf(cfg.servers[0], sizeof(cfg.servers[0]), "nats://127.0.0.1:%d", port);
 	snprintf(cfg.name, sizeof(cfg.name), "%s", name);
@@ -112,6 +116,11 @@ static struct nats_bus *open_bus(void *ctx, int port, struct seen *s, const char
 	return b;
 }
 
+static struct nats_bus *open_bus(void *ctx, int port, struct seen *s, const char *name)
+{
+	return open_bus_in(ctx, port, s, name, 0);
+}
+
 /* a subscription is live at the server once a message we publish to it comes back */
 static bool barrier(struct seen *s, const char *subject)
 {
@@ -121,6 +130,49 @@ static bool barrier(struct seen *s, const char *subject)
 		return false;
 	nats_bus_publish(s->b, subject, NULL, 0, "x", 1);
 	return wait_count(&s->msgs[TAG_BARRIER], before + 1, 3000);
+}
+
+static uint64_t ctr(struct nats_bus *b, int i)
+{
+	return rate_ctr_group_get_ctr(nats_bus_ctrs(b), i)->current;
+}
+
+/* A main thread that does not keep up: with an incoming queue of 10, every one of 300
+ * messages is delivered or counted as dropped, by us (queue full) or by nats.c (its
+ * pending limit, counted per message and folded within a second). */
+static void test_flood(void *ctx, struct nats_bus *pub)
+{
+	struct seen e;
+	struct nats_bus *E = open_bus_in(ctx, PORT, &e, "e", 10);
+	char data[300];
+	uint64_t rx0, full = 0, slow = 0;
+	int64_t t0;
+	unsigned int i;
+	bool counted = false;
+
+	if (!E || nats_bus_subscribe(E, "ss7.flood", NULL, TAG_ALL) < 0 || !barrier(&e, "ss7.flood.barrier")) {
+		CHECK(0, "flooded bus open and subscribed");
+		nats_bus_close(E, 0);
+		return;
+	}
+	rx0 = ctr(E, NATS_BUS_CTR_RX_MSGS);
+	memset(data, 'f', sizeof(data));
+	for (i = 0; i < 300; i++)
+		nats_bus_publish(pub, "ss7.flood", NULL, 0, data, sizeof(data));
+	usleep(500 * 1000);	/* the main thread stalls, E's queue fills */
+	for (t0 = test_now_us(); !counted && test_now_us() - t0 < 3000000;) {
+		test_run_for(50, NULL);
+		full = ctr(E, NATS_BUS_CTR_RX_DROP_FULL);
+		slow = ctr(E, NATS_BUS_CTR_RX_SLOW_CONSUMER);
+		counted = e.msgs[TAG_ALL] + full + slow == 300;
+	}
+	CHECK(counted && e.msgs[TAG_ALL] >= 10 && e.msgs[TAG_ALL] < 300
+	      && ctr(E, NATS_BUS_CTR_RX_MSGS) - rx0 == e.msgs[TAG_ALL],
+	      "of 300: %u delivered, %" PRIu64 " dropped with the queue full, %" PRIu64 " dropped by nats.c",
+	      e.msgs[TAG_ALL], full, slow);
+	printf("flood of 300: %u delivered, %" PRIu64 " dropped with the queue full, %" PRIu64 " by nats.c\n",
+	       e.msgs[TAG_ALL], full, slow);
+	nats_bus_close(E, 500);
 }
 
 static void test_open_errors(void *ctx)
@@ -266,6 +318,8 @@ static void test_pubsub(void *ctx)
 		talloc_free(out);
 		vty_close(vty);
 	}
+
+	test_flood(ctx, B);
 
 	nats_bus_close(A, 1000);
 	nats_bus_close(B, 1000);

@@ -3,7 +3,8 @@
  * main loop keeps turning (its longest turn is measured), publishes are buffered up to the
  * configured bound and refused beyond it (counted), requests and KV writes are refused at
  * once with -ENOTCONN; after the restart the buffered events arrive, in order, and nothing
- * beyond the bound does; the KV bucket (file storage) is written again.
+ * beyond the bound does; the KV bucket (file storage) is written again. Then a server that
+ * stops reading (SIGSTOP) under load: reported as a disconnection, and the bus still closes.
  * Prints "N passed, N failed".
  */
 #include <errno.h>
@@ -110,6 +111,52 @@ static void pub_timer_cb(void *data)
 
 static bool all_tried(void *a) { return pub_next >= BEFORE + TRIED; }
 
+/* A server that stops reading (SIGSTOP) while we publish: the publisher thread's write
+ * must not block for ever (nats.c's socket writes are blocking by default and hold the
+ * connection's lock, which its ping timer and natsConnection_Close() need), so the stall is
+ * reported as a disconnection and the bus closes in bounded time. */
+static struct { bool down; } st2;
+static void on_conn2(void *p, bool up) { st2.down = !up; }
+static const struct nats_bus_ops ops2 = { .msg = on_msg, .reply = on_reply, .conn_state = on_conn2 };
+static bool is_down2(void *a) { return st2.down; }
+
+static void test_stalled_server(void *ctx, struct test_server *srv)
+{
+	struct nats_bus_cfg cfg;
+	struct nats_bus *b;
+	char err[512], data[1000];
+	unsigned int i, queued = 0;
+	int64_t t0, gap = 0;
+
+	nats_bus_cfg_init(&cfg);
+	cfg.n_servers = 1;
+	snprintf(cfg.servers[0], sizeof(cfg.servers[0]), "nats://127.0.0.1:%d", PORT);
+	cfg.connect_timeout_ms = 1000;
+	cfg.reconnect_wait_ms = 100;
+	b = nats_bus_open(ctx, &cfg, &ops2, NULL, err, sizeof(err));
+	if (!b) {
+		CHECK(0, "open: %s", err);
+		return;
+	}
+	memset(data, 's', sizeof(data));
+	test_server_signal(srv, SIGSTOP);
+	t0 = test_now_us();
+	/* 30 MB: far beyond what the kernel's socket buffers take */
+	for (i = 0; i < 30000; i++) {
+		queued += nats_bus_publish(b, "ss7.stall", NULL, 0, data, sizeof(data)) == 0;
+		if (i % 1000 == 999)
+			test_run_for(1, &gap);
+	}
+	CHECK(test_run_until(is_down2, NULL, 8000, &gap), "stall reported as a disconnection after %" PRId64 " ms",
+	      (test_now_us() - t0) / 1000);
+	CHECK(gap < 50000, "longest main loop turn while the server is stalled: %" PRId64 " us", gap);
+	t0 = test_now_us();
+	nats_bus_close(b, 500);
+	CHECK(test_now_us() - t0 < 4000000, "closed in %" PRId64 " ms with the server stalled (%u queued)",
+	      (test_now_us() - t0) / 1000, queued);
+	test_server_signal(srv, SIGCONT);
+}
+
 static const struct log_info_cat cats[] = { [0] = NATS_BUS_LOG_CAT };
 static const struct log_info log_info = { .cat = cats, .num_cat = 1 };
 static struct vty_app_info app = { .name = "test_nats_outage", .version = "0" };
@@ -198,6 +245,7 @@ int main(void)
 	}
 	nats_kv_bucket_delete(st.b, "t_outage", err, sizeof(err));
 	nats_bus_close(st.b, 1000);
+	test_stalled_server(ctx, &srv);
 	test_server_cleanup(&srv);
 	nats_bus_lib_exit();
 	printf("%d passed, %d failed\n", test_passed, test_failed);
