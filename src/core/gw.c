@@ -594,7 +594,7 @@ static int gw_destructor(struct gw *gw)
 {
 	struct gw_dlg *d;
 	struct hlist_node *tmp;
-	int b;
+	unsigned int b;
 
 	hash_for_each_safe(gw->dlgs, b, tmp, d, node)
 		gw_dlg_del(gw, d);

@@ -268,7 +268,7 @@ void gw_kv_ack(struct gw *gw, uint64_t token, int status, uint64_t rev)
 void gw_kv_flush(struct gw *gw)
 {
 	struct gw_dlg *d;
-	int b;
+	unsigned int b;
 
 	if (!gw->bus->kv_put)
 		return;
