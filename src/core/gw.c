@@ -652,7 +652,7 @@ void gw_dialogue_stats(const struct gw *gw, struct gw_dialogue_stats *st)
 {
 	const struct gw_dlg *d;
 	uint64_t now = gw_now_ms();
-	int b;
+	unsigned int b;
 
 	memset(st, 0, sizeof(*st));
 	hash_for_each(gw->dlgs, b, d, node) {
