@@ -415,9 +415,9 @@ bool service_configured(void)
 
 /* --- start, serve, drain -------------------------------------------------------------- */
 
-static bool rx_label(void *priv, uint32_t *opc, uint32_t *dpc)
+static bool rx_label(void *priv, uint32_t *opc, uint32_t *dpc, uint64_t *rx_us)
 {
-	return ss7_stack_rx_label(priv, opc, dpc);
+	return ss7_stack_rx_label(priv, opc, dpc, rx_us);
 }
 
 struct service *service_start(void *ctx, struct ss7_stack *stack, char *err, size_t errsz)

@@ -319,6 +319,7 @@ void gw_envelope(struct gw *gw, struct jw *w, const struct tc_json_msg *m)
 	struct gw_dlg *d = gw_dlg_find(gw, ind->dialogue_id);
 	struct timespec now;
 	uint32_t opc, dpc;
+	uint64_t rx_us;
 	char text[32];
 	unsigned int i;
 	bool invoke = false;
@@ -341,11 +342,13 @@ void gw_envelope(struct gw *gw, struct jw *w, const struct tc_json_msg *m)
 		snprintf(text, sizeof(text), "%08x-%u", ind->dialogue_id, d ? ++d->n : 0);
 		jw_kstr(w, "id", text);
 	}
-	clock_gettime(CLOCK_REALTIME, &now);
-	jw_kint(w, "ts", (long long)now.tv_sec * 1000000 + now.tv_nsec / 1000);
-	if (gw->stack.rx_label && gw->stack.rx_label(gw->stack.priv, &opc, &dpc)) {
+	if (gw->stack.rx_label && gw->stack.rx_label(gw->stack.priv, &opc, &dpc, &rx_us)) {
+		jw_kint(w, "ts", (long long)rx_us);
 		jw_kint(w, "opc", opc);
 		jw_kint(w, "dpc", dpc);
+	} else {
+		clock_gettime(CLOCK_REALTIME, &now);
+		jw_kint(w, "ts", (long long)now.tv_sec * 1000000 + now.tv_nsec / 1000);
 	}
 	if (ind->rx) {
 		write_tid(w, "otid", &ind->rx->otid);

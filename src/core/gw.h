@@ -73,11 +73,12 @@ struct gw_cfg {
 void gw_cfg_defaults(struct gw_cfg *cfg);
 
 /* The SS7 side the core stands on: the JSON TC-user and its TCAP entity, and the MTP
- * label of the message being received (NULL: none in the envelope). */
+ * label of the message being received and its M3UA receive time (NULL: none in the
+ * envelope, and "ts" is the time the event is written). */
 struct gw_stack {
 	struct tc_json *tc;
 	struct tcap_ctx *tcap;
-	bool (*rx_label)(void *priv, uint32_t *opc, uint32_t *dpc);
+	bool (*rx_label)(void *priv, uint32_t *opc, uint32_t *dpc, uint64_t *rx_us);
 	void *priv;
 };
 

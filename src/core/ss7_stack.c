@@ -57,6 +57,7 @@ struct ss7_stack {
 	bool link_up;
 	bool rx_label;			/* a received message is on its way up: */
 	uint32_t rx_opc, rx_dpc;	/* its routing label */
+	uint64_t rx_us;			/* when the M3UA DATA came in (CLOCK_REALTIME) */
 	bool telnet;			/* the telnet VTY listens */
 	/* N-NOTICEs for our own requests wait for the select loop: the request that
 	 * caused one has not returned yet, so its dialogue is not there to tell */
@@ -89,6 +90,10 @@ static void link_transfer_ind(void *priv, uint32_t opc, uint32_t dpc, uint8_t sl
 {
 	struct ss7_stack *s = priv;
 
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	s->rx_us = (uint64_t)now.tv_sec * 1000000 + (uint64_t)now.tv_nsec / 1000;
 	s->rx_label = true;
 	s->rx_opc = opc;
 	s->rx_dpc = dpc;
@@ -422,8 +427,9 @@ struct sccp_node *ss7_stack_sccp(struct ss7_stack *s) { return s->sccp; }
 struct m3ua_link *ss7_stack_link(struct ss7_stack *s) { return s->link; }
 bool ss7_stack_link_up(const struct ss7_stack *s) { return s->link_up; }
 
-bool ss7_stack_rx_label(const struct ss7_stack *s, uint32_t *opc, uint32_t *dpc)
+bool ss7_stack_rx_label(const struct ss7_stack *s, uint32_t *opc, uint32_t *dpc, uint64_t *rx_us)
 {
+	*rx_us = s->rx_us;
 	*opc = s->rx_opc;
 	*dpc = s->rx_dpc;
 	return s->rx_label;

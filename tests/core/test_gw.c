@@ -647,6 +647,39 @@ static void refused_requests(void)
 	nothing_left("refused requests");
 }
 
+/* SIGTERM: gw_drain() takes no new dialogue; an open one still finishes */
+static void drain(struct gw_cfg *cfg, void *ctx)
+{
+	struct gw *saved = gw;
+	uint64_t first;
+	const char *a = "{\"result\":{\"imsi\":\"262011234567890\",\"locationInfoWithLMSI\":"
+			"{\"networkNode-Number\":{\"digits\":\"491700000008\"}}}}";
+
+	gw = gw_alloc(ctx, cfg, &(struct gw_stack){ .tc = G.tj, .tcap = G.tcap }, &bus_ops, NULL);
+	net(SRI_SM);
+	first = bus.token;
+	CHECK(gw_waiting(gw) == 1, "one dialogue waits before the drain");
+	gw_drain(gw);
+	bus.published = 0;
+	net(SRI_SM);
+	EXPECT_NET("\"event\":\"end\"", "\"error\":{\"invokeId\":1,\"error\":\"resourceLimitation\"");
+	CHECK(ctr(GW_CTR_DRAIN_REFUSED) == 1 && bus.published == 0 && gw_waiting(gw) == 1,
+	      "draining: a new begin gets the overload default, nothing published");
+	app("ss7.request.map.sendRoutingInfoForSM", SRI_REQ);
+	EXPECT_REPLY("\"outcome\":\"refused\"", "shutting down");
+	app("ss7.request.tc", "{\"request\":\"begin\",\"ac\":\"shortMsgGatewayContext-v3\","
+	    "\"called\":{\"gt\":\"491719876543\",\"ssn\":6},\"components\":[]}");
+	EXPECT_REPLY("\"reply\":\"error\"", "shutting down");
+	CHECK(ctr(GW_CTR_DRAIN_REFUSED) == 3, "and applications' begins are refused: %llu",
+	      ctr(GW_CTR_DRAIN_REFUSED));
+	gw_answer(gw, first, 0, a, strlen(a));
+	deliver();
+	EXPECT_NET("\"event\":\"end\"", "\"imsi\":\"262011234567890\"");
+	nothing_left("drain");
+	gw_free(gw);
+	gw = saved;
+}
+
 static const struct log_info log_info = {};
 
 int main(void)
@@ -683,6 +716,7 @@ int main(void)
 	overload(&cfg, ctx);
 	app_requests();
 	refused_requests();
+	drain(&cfg, ctx);
 
 	gw_free(gw);
 	talloc_free(ctx);
