@@ -22,7 +22,7 @@ sys.path.insert(0, os.path.join(HERE, '..', 'm3ua'))
 import m3ua_stp_test as net  # noqa: E402
 from ss7gw_run_test import kernel_sctp  # noqa: E402
 
-NATS_PORT, STP_PORT, GW_PORT, VTY_PORT = 33450, 33451, 33452, 33453
+NATS_PORT, STP_PORT, GW_PORT, VTY_PORT, STATSD_PORT = 33450, 33451, 33452, 33453, 33454
 VTY_ADDR = '127.0.0.1'
 check = net.check
 
@@ -72,6 +72,16 @@ cs7 instance 0
  listen m3ua {stp}
   local-ip 127.0.0.1
 """.format(stp=STP_PORT, gw=GW_PORT)
+
+STATS = """!
+stats interval 1
+stats reporter statsd
+ remote-ip 127.0.0.1
+ remote-port {port}
+ prefix ss7gw
+ level subscriber
+ enable
+""".format(port=STATSD_PORT)
 
 NATS = """!
 nats
@@ -146,7 +156,7 @@ def main():
                ASAN_OPTIONS=os.environ.get('ASAN_OPTIONS', '') + ':verify_asan_link_order=0')
     procs = []
     try:
-        busy = [p for p in range(33450, 33460) if net.tcp_listening(p)]
+        busy = [p for p in range(33450, 33454) if net.tcp_listening(p)]
         if not check('test ports free', not busy, busy):
             return 1
         good = GATEWAY + NATS.replace('{bucket}', 'svc_test').replace('{storage}', 'memory')
@@ -192,9 +202,23 @@ def main():
                        stdin=False)
         procs.append(stp)
         check('osmo-stp listens', net.wait_until(lambda: net.tcp_listening(STP_PORT), 5))
-        gw = subprocess.Popen([args.ss7gw, 'run', '-c', write(workdir, 'gw.cfg', good), '--vty-port', str(VTY_PORT)],
+        statsd = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        statsd.bind(('127.0.0.1', STATSD_PORT))
+        statsd.settimeout(0.5)
+        gw = subprocess.Popen([args.ss7gw, 'run', '-c', write(workdir, 'gw.cfg', good + STATS),
+                               '--vty-port', str(VTY_PORT)],
                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         check('VTY listens', net.wait_until(lambda: net.tcp_listening(VTY_PORT), 10))
+        metrics, end = '', time.monotonic() + 6
+        want = ('ss7gw.gw.0.events:', 'ss7gw.nats.0.pub.sent:', 'rx.begin:', 'asp.aspac:')
+        while time.monotonic() < end and not all(w in metrics for w in want):
+            try:
+                metrics += statsd.recv(65536).decode(errors='replace') + '\n'
+            except socket.timeout:
+                pass
+        statsd.close()
+        check('counters through the statsd reporter: gw, nats, tcap and m3ua-link groups',
+              all(w in metrics for w in want), metrics[-800:])
         out = vty('show gateway')
         check('show gateway: instance 3, prefix svc, dialogue counts',
               'instance 3' in out and 'prefix svc' in out and 'waiting for an application: 0 (max-waiting 77)' in out,
