@@ -170,6 +170,11 @@ def main():
                     'bad configuration file')
         start_error(args, env, workdir, 'bad-error.cfg', good.replace('error systemFailure', 'error systemFailur'),
                     'bad configuration file')
+        # the example configuration parses whole (its server moved to our port, where nobody listens)
+        with open(os.path.join(HERE, '..', '..', 'examples', 'ss7gw.cfg')) as f:
+            example = f.read().replace('127.0.0.1:4222', '127.0.0.1:%d' % NATS_PORT)
+        start_error(args, env, workdir, 'examples-ss7gw.cfg', example,
+                    "cannot reach nats-server at nats://127.0.0.1:%d" % NATS_PORT)
         if not kernel_sctp():
             start_error(args, dict(env, LD_PRELOAD=''), workdir, 'no-sctp.cfg', good,
                         "no kernel SCTP (Protocol not supported): load it ('modprobe sctp')")
