@@ -596,6 +596,9 @@ static int gw_destructor(struct gw *gw)
 	struct hlist_node *tmp;
 	int b;
 
+	/* what is still open was left to another instance (the drain wrote it to KV): forget
+	 * it here without deleting its key */
+	gw->freeing = true;
 	hash_for_each_safe(gw->dlgs, b, tmp, d, node)
 		gw_dlg_del(gw, d);
 	rate_ctr_group_free(gw->ctrs);
