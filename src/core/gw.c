@@ -206,7 +206,7 @@ static void default_action(struct gw *gw, struct gw_dlg *d, const struct gw_acti
 		return;
 	/* not even an abort: release locally, the peer's idle timer ends its side */
 	req = new_request(gw, d, "end", 1, &comps);
-	if (!req || jv_object_set(doc, req, "prearranged", jv_new_integer(doc, 1)) ||
+	if (!req || jv_object_set(doc, req, "prearranged", jv_new_bool(doc, true)) ||
 	    gw_tc_request(gw, d, req, NULL, err, sizeof(err)))
 		gw_dlg_del(gw, d);
 }
