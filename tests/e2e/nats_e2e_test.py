@@ -589,6 +589,8 @@ def t8_bad_requests(t, app):
          {"called": HLR, "argument": {"sm-RP-PRI": True, "serviceCentreAddress": isdn("491700000100")}}, r'msisdn'),
         ('impossible destination (called not an address)', 'ss7.request.map.sendRoutingInfoForSM',
          {"called": "nowhere", "argument": sri_arg}, r'called|address'),
+        ('impossible destination (point code out of range)', 'ss7.request.map.sendRoutingInfoForSM',
+         {"called": {"pc": 99999, "ssn": 6}, "argument": sri_arg}, r'pc'),
         ('unknown dialogue', 'ss7.request.map.mt-ForwardSM', {"dialog": "0deadbee", "argument": MT_ARG},
          r'0deadbee'),
         ('unknown AC version', 'ss7.request.map.sendRoutingInfoForSM', {"called": HLR, "version": 9, "argument": sri_arg},
@@ -598,6 +600,14 @@ def t8_bad_requests(t, app):
         rep = app.request(subject, req, 5, what) or {}
         check('8 bad-request: %s -> outcome refused, error naming it (/%s/)' % (what, pattern),
               rep.get('outcome') == 'refused' and re.search(pattern, rep.get('error', ''), re.I), rep)
+    # a GT no rule translates is found out by the gateway's own SCCP: per docs/nats.md the
+    # request is settled by the TC-NOTICE (outcome notice with the SCCP return cause), not refused
+    t0 = time.monotonic()
+    rep = app.request('ss7.request.map.sendRoutingInfoForSM',
+                      {"called": {"gt": "999999999", "ssn": 6}, "timeoutMs": 3000, "argument": sri_arg}, 8) or {}
+    check('8 bad-request: impossible destination (a GT with no translation) -> outcome notice, cause '
+          'no-translation-for-address, at once', rep.get('outcome') == 'notice' and
+          rep.get('cause') == 'no-translation-for-address' and time.monotonic() - t0 < 2, rep)
     rep = app.request('ss7.request.tc', {"request": "continue", "dialog": "0deadbee", "components": []}, 5) or {}
     check('8 bad-request: raw tc-json continue of an unknown dialogue -> reply error',
           rep.get('reply') == 'error' and rep.get('error'), rep)
@@ -670,7 +680,7 @@ def t9_ha(t, app, watcher):
     check('9 ha: instance 2 stops on SIGTERM: exit 0, both counter lines, it answered network dialogues and '
           'took requests', rc2 == 0 and len(ctrs2) == 2 and gw2.get('answer:done', 0) > 0 and
           gw2.get('request:done', 0) > 0, (rc2, gw2, t.gw2.stderr()[-400:]))
-    t.gw2_ctrs = ctrs2
+    t.gw2_ctrs, t.ha_lost = ctrs2, lost
 
 
 # ---- 10: nats-server away ------------------------------------------------------------------------
@@ -756,17 +766,31 @@ def t12_drain(t, app):
     app.serve(h, lambda: 'ev' in held, 20)
     check('12 drain: the network\'s SRI-for-SM waits for the application', 'ev' in held)
     time.sleep(0.2)
+    # the network side goes away without a word (SIGKILL: no abort), so that the port is free
+    # for the next ss7sim; the gateway's dialogue goes on waiting for us
+    sim.p.kill()
+    sim.finish(5)
     t0 = time.monotonic()
+    t.gw1.p.send_signal(signal.SIGTERM)
+    # while it drains (drain-timeout 3 s): no new dialogues, from the network or from us
+    drained = net.wait_until(lambda: 'draining: no new dialogues' in t.gw1.stderr(), 3)
+    refused = Sim(t, 'sri-draining', 1, limit=10)
+    m = app.nc.request('ss7.request.map.sendRoutingInfoForSM', json.dumps({"called": HLR, "argument": {}}), 3)
+    rc_new, summ_new, _ = refused.finish(10)
     rc, ctrs = t.gw1.stop(30)
     took = time.monotonic() - t0
-    sim.finish(10, term=True)
-    check('12 drain: SIGTERM -> exit code 0 after the drain-timeout (1.5 s; took %.1f s)' % took,
-          rc == 0 and 1.4 < took < 15, (rc, t.gw1.stderr()[-600:]))
+    check('12 drain: while draining, a new network SRI-for-SM gets the overload default (resourceLimitation) '
+          'and a request finds no responders (the request subscription is gone)',
+          drained and rc_new == 0 and summ_new and summ_new['ok'] == 1 and m is not None and m.status == '503',
+          (drained, rc_new, summ_new, m))
+    check('12 drain: SIGTERM -> exit code 0 after the drain-timeout (3 s; took %.1f s)' % took,
+          rc == 0 and 2.9 < took < 20, (rc, t.gw1.stderr()[-600:]))
     check('12 drain: the gateway says it left the open dialogue in KV',
           '1 dialogues were still open: left in KV' in t.gw1.stderr(), t.gw1.stderr()[-600:])
     check('12 drain: two counter lines on stdout (stack layers, then gw/nats/kv)',
           len(ctrs) == 2 and 'tcap' in ctrs[0] and all(k in ctrs[1] for k in ('gw', 'nats', 'kv')), t.gw1.out[-800:])
     t.gw1_ctrs = ctrs
+    t.expect['drain:refused'] = ('==', 1)
     ev = held.get('ev', {})
     kvc = connect_retry(NATS_PORT, 5, 'e2e-kv')
     st = None
@@ -798,6 +822,11 @@ def check_counters(t):
         check('counters: nats %s >= %d (is %s)' % (name, want, nats.get(name)), nats.get(name, 0) >= want, nats)
     check('counters: kv writes acknowledged, none lost for good (kv %s)' % {k: kv.get(k) for k in ('ack:ok', 'errors')},
           kv.get('ack:ok', 0) >= 2 and gw.get('kv:lost', 1) == 0, (kv, gw))
+    if getattr(t, 'gw2_ctrs', None):
+        foreign = [c[0].get('tcap', {}).get('rx:foreign_tid') for c in (ctrs, t.gw2_ctrs)]
+        check('counters: the requests of 9 that timed out are the Ends each instance got for the other\'s '
+              'dialogue (tcap rx:foreign_tid %s, %d timed out)' % (foreign, t.ha_lost),
+              None not in foreign and sum(foreign) == t.ha_lost, foreign)
     check('counters: nothing dropped on the bus while connected (events:dropped 0)', gw.get('events:dropped') == 0, gw)
 
 
