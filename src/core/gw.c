@@ -206,7 +206,7 @@ static void default_action(struct gw *gw, struct gw_dlg *d, const struct gw_acti
 		return;
 	/* not even an abort: release locally, the peer's idle timer ends its side */
 	req = new_request(gw, d, "end", 1, &comps);
-	if (!req || jv_object_set(doc, req, "prearranged", jv_new_integer(doc, 1)) ||
+	if (!req || jv_object_set(doc, req, "prearranged", jv_new_bool(doc, true)) ||
 	    gw_tc_request(gw, d, req, NULL, err, sizeof(err)))
 		gw_dlg_del(gw, d);
 }
@@ -599,6 +599,9 @@ static int gw_destructor(struct gw *gw)
 	struct hlist_node *tmp;
 	unsigned int b;
 
+	/* what is still open was left to another instance (the drain wrote it to KV): forget
+	 * it here without deleting its key */
+	gw->freeing = true;
 	hash_for_each_safe(gw->dlgs, b, tmp, d, node)
 		gw_dlg_del(gw, d);
 	rate_ctr_group_free(gw->ctrs);

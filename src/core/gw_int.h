@@ -64,6 +64,7 @@ struct gw {
 	DECLARE_HASHTABLE(dlgs, 14);
 	unsigned int n_dlgs, n_waiting;
 	bool draining;			/* gw_drain(): no new dialogues */
+	bool freeing;			/* gw_free(): dialogues left open stay in KV */
 	uint64_t seq;			/* events published by this instance */
 	uint32_t token_seq;
 	struct rate_ctr_group *ctrs;

@@ -315,20 +315,27 @@ void gw_request_outcome(struct gw *gw, struct gw_dlg *d, const char *json, size_
 	struct jv_doc *doc = &gw->doc;
 	char err[256];
 	jv_t *req, *comps;
+	int local;
 
 	reply(gw, d->reply_to, json, len);
 	TALLOC_FREE(d->reply_to);
 	if (gw->cur.ends || gw->cur.ask || d->keep_open)
 		return;
-	/* the peer kept the dialogue open but the application is done with it */
-	jv_doc_free(doc);
-	jv_doc_init(doc);
-	req = jv_new_object1(doc, "request", jv_new_string(doc, "end"));
-	comps = jv_new_array(doc, 1);
-	snprintf(err, sizeof(err), "%08x", d->id);
-	if (req && comps && !jv_object_set(doc, req, "dialog", jv_new_string(doc, err)) &&
-	    !jv_object_set(doc, req, "components", comps) && !gw_tc_request(gw, d, req, NULL, err, sizeof(err)))
-		return;
+	/* the peer kept the dialogue open but the application is done with it. When the peer
+	 * never answered (our invoke timed out in initiation-sent) there is no peer transaction
+	 * to send an End to: TCAP refuses the basic end and the dialogue is released locally. */
+	for (local = 0; local < 2; local++) {
+		jv_doc_free(doc);
+		jv_doc_init(doc);
+		req = jv_new_object1(doc, "request", jv_new_string(doc, "end"));
+		comps = jv_new_array(doc, 1);
+		snprintf(err, sizeof(err), "%08x", d->id);
+		if (req && comps && !jv_object_set(doc, req, "dialog", jv_new_string(doc, err)) &&
+		    !jv_object_set(doc, req, "components", comps) &&
+		    (!local || !jv_object_set(doc, req, "prearranged", jv_new_bool(doc, true))) &&
+		    !gw_tc_request(gw, d, req, NULL, err, sizeof(err)))
+			return;
+	}
 	LOGGW(LOGL_NOTICE, "dialogue %08x: cannot end it after the outcome\n", d->id);
 	gw_kv_touch(gw, d);
 }

@@ -686,7 +686,7 @@ int main(void)
 {
 	void *ctx = talloc_named_const(NULL, 0, "test_gw");
 	struct tcap_cfg ncfg = { .instance_bits = 4, .instance_id = 1 }, gcfg = { .instance_bits = 4, .instance_id = 2 };
-	struct sccp_addr own;
+	struct sccp_addr own = { 0 };
 	struct gw_cfg cfg;
 
 	dump_dir = getenv("SS7GW_GW_DUMP");
