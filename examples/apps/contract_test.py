@@ -430,6 +430,7 @@ def run_app(nc, port, cmd, name):
     except subprocess.TimeoutExpired:
         proc.kill()
         out, _ = proc.communicate()
+    check(proc.returncode == 0, '%s exited %s after SIGTERM:\n%s' % (name, proc.returncode, out))
     summary = [l for l in out.splitlines() if l.startswith('ss7app:')]
     want = 'sri-for-sm 1, mo-forward-sm 1, ussd menus 3, ussd submenus 2, ussd ends 3, ignored 1'
     check(summary and summary[-1] == 'ss7app: ' + want,

@@ -224,6 +224,7 @@ def main():
         for a in apps:
             a.send_signal(signal.SIGTERM)
             out = a.communicate(timeout=10)[0]
+            r.check(a.returncode == 0, 'an app exited %s after SIGTERM:\n%s' % (a.returncode, out[-2000:]))
             for key, n in re.findall(r'(%s) (\d+)' % '|'.join(kinds), out):
                 totals[key] += int(n)
             shown += out.count('mo-sms from 491701234567 to 491719876543: MO via the apps\n')
