@@ -3,11 +3,14 @@
 
 A real nats-server (a port of 33300-33399) and one app at a time (the C one, the JavaScript
 one); this script plays the gateway with a few lines of the NATS text protocol: it publishes
-events as NATS requests, as `ss7gw run` does, and checks each answer against
-schemas/answer.json and against what the app is meant to say; then it serves the app's own
-SendRoutingInfoForSM requests (each checked against schemas/request.json) with a result, an
-error and a refusal; last it stops the app with SIGTERM and reads its count summary.
-Every event and reply it sends is checked against schemas/event.json and reply.json first.
+events as NATS requests, as `ss7gw run` does (SRI-for-SM, MO-ForwardSM, a USSD session of
+menu, submenu and end), and checks each answer against schemas/answer.json and against what
+the app is meant to say; it stops the app with SIGTERM and reads its count summary. Then it
+serves the app's own requests, each checked against schemas/request.json and for its
+content: --requests (SRI-for-SM answered with a result, an error and a refusal) and --sms
+(SRI-for-SM then MT-ForwardSM to the MSC the result names; a delivery, an HLR error, an MSC
+error). Every event and reply it sends is checked against schemas/event.json and reply.json
+first.
 
     contract_test.py --nats-server PATH --c PATH/ss7app [--node PATH --js PATH/ss7app.js]
 
@@ -184,6 +187,22 @@ def sri_event(dialog, msisdn):
     return ev
 
 
+def mo_event(dialog):
+    ev = envelope(dialog, 1, "begin", answer={"invokeId": 1, "operation": "mo-ForwardSM", "timeoutMs": 10000})
+    ev.update({"version": 3, "ac": "shortMsgMO-RelayContext-v3", "called": ADDR_SMSC, "calling": ADDR_MSC,
+               "components": [{"invoke": {"invokeId": 1, "operation": "mo-ForwardSM", "opcode": 46, "argument": {
+                   "sm-RP-DA": {"serviceCentreAddressDA": {"nature": "international", "plan": "isdn",
+                                                           "digits": "491700000100"}},
+                   "sm-RP-OA": {"msisdn": {"nature": "international", "plan": "isdn", "digits": "491701234567"}},
+                   "sm-RP-UI": {"type": "SMS-SUBMIT", "rd": False, "srr": False, "rp": False, "udhi": False,
+                                "mr": 42, "da": {"nature": "international", "plan": "isdn",
+                                                 "digits": "491719876543"},
+                                "pid": 0, "dcs": {"value": 0, "alphabet": "gsm7"}, "udl": 11,
+                                "text": "Hello there"},
+                   "imsi": "262019876543210"}}}]})
+    return ev
+
+
 def ussd_begin_event(dialog):
     ev = envelope(dialog, 1, "begin",
                   answer={"invokeId": 1, "operation": "processUnstructuredSS-Request", "timeoutMs": 10000})
@@ -194,13 +213,14 @@ def ussd_begin_event(dialog):
     return ev
 
 
-def ussd_choice_event(dialog, context, choice):
-    ev = envelope(dialog, 2, "continue", dtid=dialog, called=ADDR_USSD, calling=ADDR_MSC,
+def ussd_choice_event(dialog, n, context, choice):
+    """The subscriber's answer to our n-1'th unstructuredSS-Request (message n of the dialogue)."""
+    ev = envelope(dialog, n, "continue", dtid=dialog, called=ADDR_USSD, calling=ADDR_MSC,
                   answer={"invokeId": 1, "operation": "processUnstructuredSS-Request", "timeoutMs": 10000})
     if context is not None:
         ev["context"] = context
     ev.update({"version": 2, "components": [{"result": {
-        "invokeId": 1, "operation": "unstructuredSS-Request", "opcode": 60, "last": True,
+        "invokeId": n - 1, "operation": "unstructuredSS-Request", "opcode": 60, "last": True,
         "result": {"ussd-DataCodingScheme": "0f", "ussd-String": {"text": choice}}}}]})
     return ev
 
@@ -223,6 +243,35 @@ def ask(nc, subject, event, what):
     return answer
 
 
+def ussd_menu(a, name, what):
+    """A continue with an unstructuredSS-Request; its text and the context to give back."""
+    inv = (a.get('components') or [{}])[0].get('invoke', {})
+    text = inv.get('argument', {}).get('ussd-String', {}).get('text', '')
+    check(inv.get('operation') == 'unstructuredSS-Request' and '1' in text and
+          not any(k in a for k in ('result', 'error', 'reject')) and a.get('dialog', 'continue') == 'continue',
+          '%s%s: want a continue with an unstructuredSS-Request menu: %s' % (name, what, a))
+    check(a.get('context') is not None, '%s%s: the menu step is kept in the context' % (name, what))
+    return text, a.get('context')
+
+
+def ussd_session(nc, name, dialog, choices, final):
+    """*100#, the menu, the choices (a submenu after each but the last), the final text."""
+    a = ask(nc, 'event.map.processUnstructuredSS-Request', ussd_begin_event(dialog), name + ' USSD begin')
+    if a is None:
+        return
+    text, context = ussd_menu(a, name, ' USSD menu')
+    for i, choice in enumerate(choices):
+        what = '%s USSD choice %s after %r' % (name, choice, text)
+        a = ask(nc, 'event.map.unstructuredSS-Request.result', ussd_choice_event(dialog, i + 2, context, choice), what)
+        if a is None:
+            return
+        if i + 1 < len(choices):
+            text, context = ussd_menu(a, '', what + ' (a submenu)')
+    text = ((a.get('result') or {}).get('ussd-String') or {}).get('text', '')
+    check(text == final and a.get('dialog', 'end') == 'end',
+          '%s USSD choices %s: want %r as the result, ending the dialogue: %s' % (name, choices, final, a))
+
+
 def serve_as_app(nc, name):
     # (a) SMS home routing: SRI-for-SM answered with the IMSI and the MSC number
     a = ask(nc, 'event.map.sendRoutingInfoForSM', sri_event('20000001', '491719876543'), name + ' SRI-for-SM')
@@ -233,23 +282,19 @@ def serve_as_app(nc, name):
               and a.get('dialog', 'end') == 'end',
               '%s SRI-for-SM: want imsi 262011719876543 and networkNode-Number 491700000008: %s' % (name, a))
 
-    # (b) USSD: a continue with the menu, then the final result on the subscriber's choice
-    a = ask(nc, 'event.map.processUnstructuredSS-Request', ussd_begin_event('20000002'), name + ' USSD begin')
-    context = None
+    # (b) the SMSC takes an MO short message: a result, empty or the v3 one with an SMS-SUBMIT-REPORT
+    a = ask(nc, 'event.map.mo-ForwardSM', mo_event('20000004'), name + ' MO-ForwardSM')
     if a is not None:
-        inv = (a.get('components') or [{}])[0].get('invoke', {})
-        text = inv.get('argument', {}).get('ussd-String', {}).get('text', '')
-        check(inv.get('operation') == 'unstructuredSS-Request' and '1' in text and
-              not any(k in a for k in ('result', 'error', 'reject')) and a.get('dialog', 'continue') == 'continue',
-              '%s USSD begin: want a continue with an unstructuredSS-Request menu: %s' % (name, a))
-        context = a.get('context')
-        check(context is not None, '%s USSD begin: the menu step is kept in the context' % name)
-    a = ask(nc, 'event.map.unstructuredSS-Request.result', ussd_choice_event('20000002', context, '1'),
-            name + ' USSD choice')
-    if a is not None:
-        text = ((a.get('result') or {}).get('ussd-String') or {}).get('text', '')
-        check('Balance' in text and a.get('dialog', 'end') == 'end',
-              '%s USSD choice 1: want the balance as the result, ending the dialogue: %s' % (name, a))
+        res = a.get('result', 'absent')
+        check(res in (None, {}) or (isinstance(res, dict) and list(res) == ['sm-RP-UI'] and
+                                    res['sm-RP-UI'].get('type') == 'SMS-SUBMIT-REPORT')
+              and a.get('dialog', 'end') == 'end',
+              '%s MO-ForwardSM: want a result (none or an SMS-SUBMIT-REPORT) ending the dialogue: %s' % (name, a))
+
+    # (c) USSD: the menu, a submenu, the final result; and a choice no menu has
+    ussd_session(nc, name, '20000002', ['1', '1'], 'Balance: 5.00 EUR')
+    ussd_session(nc, name, '20000005', ['2', '2'], 'Topped up 10.00 EUR')
+    ussd_session(nc, name, '20000006', ['9'], 'Unknown choice')
 
     # an event published plainly (nothing to answer) is left alone
     ev = sri_event('20000003', '491719876543')
@@ -258,36 +303,98 @@ def serve_as_app(nc, name):
     nc.ping()
 
 
-def reply_event(dialog, outcome, comp):
-    ev = envelope(dialog, 1, "end", dtid=dialog, called=ADDR_SMSC, calling=ADDR_HLR, outcome=outcome)
-    ev.update({"version": 3, "ac": "shortMsgGatewayContext-v3", "components": [comp]})
+def reply_event(dialog, outcome, comp, ac="shortMsgGatewayContext-v3", peer=ADDR_HLR):
+    ev = envelope(dialog, 1, "end", dtid=dialog, called=ADDR_SMSC, calling=peer, outcome=outcome)
+    ev.update({"version": 3, "ac": ac, "components": [comp]})
     return ev
 
 
-REPLIES = [
-    reply_event('20000011', 'result', {"result": {"invokeId": 1, "operation": "sendRoutingInfoForSM", "opcode": 45,
-                                                  "last": True, "result": {"imsi": "262011719876543",
-                                                  "locationInfoWithLMSI": {"networkNode-Number": {"digits": "4917000"}}}}}),
-    reply_event('20000012', 'error', {"error": {"invokeId": 1, "error": "absentSubscriberSM", "errorCode": 6}}),
-    {"outcome": "refused", "error": "no application context known"},
+def sri_result(dialog, imsi, msc):
+    return reply_event(dialog, 'result', {"result": {
+        "invokeId": 1, "operation": "sendRoutingInfoForSM", "opcode": 45, "last": True,
+        "result": {"imsi": imsi, "locationInfoWithLMSI": {"networkNode-Number": {
+            "nature": "international", "plan": "isdn", "digits": msc}}}}})
+
+
+def sri_error(dialog, error, code):
+    return reply_event(dialog, 'error', {"error": {"invokeId": 1, "error": error, "errorCode": code}})
+
+
+def mt_reply(dialog, msc, comp):
+    peer = dict(ADDR_MSC, gt=msc)
+    return reply_event(dialog, 'result' if 'result' in comp else 'error', comp, "shortMsgMT-RelayContext-v3", peer)
+
+
+MT_DELIVERED = {"result": {"invokeId": 1, "operation": "mt-ForwardSM", "opcode": 44, "last": True,
+                           "result": {"sm-RP-UI": {"type": "SMS-DELIVER-REPORT", "udhi": False, "pi": 0}}}}
+MT_FAILED = {"error": {"invokeId": 1, "error": "sm-DeliveryFailure", "errorCode": 32,
+                       "parameter": {"sm-EnumeratedDeliveryFailureCause": "memoryCapacityExceeded"}}}
+
+# --requests 3: the SRI-for-SM replies and the line each one must give
+REQUESTS = [
+    (sri_result('20000011', '262011719876543', '4917000'), 'result imsi 262011719876543'),
+    (sri_error('20000012', 'absentSubscriberSM', 6), 'error absentSubscriberSM'),
+    ({"outcome": "refused", "error": "no application context known"}, 'refused no application context known'),
 ]
 
+# --sms 3: the requests that must come, in order, the gateway's reply to each, and what the
+# MT-ForwardSM must say (the IMSI, the MSC of the SRI-for-SM result before it); the lines
+SMS = [
+    ('sendRoutingInfoForSM', sri_result('20000021', '262011234567890', '491700000008'), None),
+    ('mt-ForwardSM', mt_reply('20000022', '491700000008', MT_DELIVERED), ('262011234567890', '491700000008', 1)),
+    ('sendRoutingInfoForSM', sri_error('20000023', 'absentSubscriberSM', 6), None),
+    ('sendRoutingInfoForSM', sri_result('20000024', '262011234567891', '491700000009'), None),
+    ('mt-ForwardSM', mt_reply('20000025', '491700000009', MT_FAILED), ('262011234567891', '491700000009', 3)),
+]
+SMS_LINES = ['sms 1: delivered to imsi 262011234567890 via msc 491700000008',
+             'sms 2: sendRoutingInfoForSM error absentSubscriberSM',
+             'sms 3: mt-ForwardSM error sm-DeliveryFailure',
+             'ss7app: sms 3: delivered 1, failed 2, no reply 0']
 
-def requests_from_app(nc, cmd, port, name):
-    """(c) the app's own requests: the driver answers as the gateway would."""
-    nc.sub('ss7.request.map.sendRoutingInfoForSM', 'gateways')
+
+def digits(obj, key):
+    return ((obj or {}).get(key) or {}).get('digits')
+
+
+def check_content(name, operation, req, mt):
+    """What an SMSC client's request must say (mt: the IMSI, MSC and message number it is for)."""
+    arg = req.get('argument') or {}
+    if operation == 'sendRoutingInfoForSM':
+        check(req.get('called') == {"gt": "491700000006", "ssn": 6} and digits(arg, 'msisdn') == '491719876543'
+              and arg.get('sm-RP-PRI') is True and digits(arg, 'serviceCentreAddress') == '491700000100',
+              '%s: want an SRI-for-SM to GT 491700000006 SSN 6 for 491719876543 from SC 491700000100: %s'
+              % (name, req))
+        return
+    imsi, msc, n = mt
+    tpdu = arg.get('sm-RP-UI') or {}
+    check(req.get('called') == {"gt": msc, "ssn": 8} and (arg.get('sm-RP-DA') or {}).get('imsi') == imsi and
+          digits(arg.get('sm-RP-OA'), 'serviceCentreAddressOA') == '491700000100',
+          '%s: want an MT-ForwardSM to the MSC %s SSN 8 for IMSI %s from SC 491700000100: %s' % (name, msc, imsi, req))
+    check(tpdu.get('type') == 'SMS-DELIVER' and 'message %d of 3' % n in tpdu.get('text', '') and 'oa' in tpdu,
+          '%s: want an SMS-DELIVER with an originator and "message %d of 3" in its text: %s' % (name, n, tpdu))
+
+
+def requests_from_app(nc, cmd, port, name, mode, script):
+    """The app's own requests (--requests, --sms): the driver answers as the gateway would.
+    script: (operation, the reply, what an MT-ForwardSM is for). The app's output."""
+    for operation in sorted({step[0] for step in script}):
+        nc.sub('ss7.request.map.' + operation, 'gateways')
     nc.ping()
-    proc = start_app(cmd, port, ['--requests', str(len(REPLIES))])
-    for i, rep in enumerate(REPLIES):
+    proc = start_app(cmd, port, [mode, '3'])
+    for i, (operation, rep, mt) in enumerate(script):
+        what = '%s %s request %d' % (name, mode, i + 1)
         msg = nc.next(15)
-        if not check(msg is not None and msg[1], '%s request %d: none came (or without a reply subject)' % (name, i + 1)):
+        if not check(msg is not None and msg[1], '%s: none came (or without a reply subject)' % what):
             break
+        check(msg[0] == 'ss7.request.map.' + operation, '%s: want %s, got %s' % (what, operation, msg[0]))
         try:
             req = json.loads(msg[2])
             errs = SCHEMAS.errors('request', req)
         except ValueError:
-            errs = ['not JSON: %r' % msg[2]]
-        check(not errs, '%s request %d breaks schemas/request.json: %s' % (name, i + 1, errs[:1]))
+            req, errs = {}, ['not JSON: %r' % msg[2]]
+        check(not errs, '%s breaks schemas/request.json: %s' % (what, errs[:1]))
+        if mode == '--sms':
+            check_content(what, operation, req, mt)
         check(not SCHEMAS.errors('reply', rep), 'the driver\'s reply %d is off-contract' % (i + 1))
         nc.pub(msg[1], json.dumps(rep))
     try:
@@ -295,12 +402,20 @@ def requests_from_app(nc, cmd, port, name):
     except subprocess.TimeoutExpired:
         proc.kill()
         out, _ = proc.communicate()
-    lines = out.splitlines()
-    check(proc.returncode == 0, '%s --requests exited %s:\n%s' % (name, proc.returncode, out))
-    for i, word in enumerate(('result', 'error', 'refused')):
-        check(any(l.startswith('request %d: %s' % (i + 1, word)) for l in lines),
-              '%s: want "request %d: %s ..." in:\n%s' % (name, i + 1, word, out))
-    check(any('262011719876543' in l for l in lines), '%s: the result line shows the IMSI:\n%s' % (name, out))
+    check(proc.returncode == 0, '%s %s exited %s:\n%s' % (name, mode, proc.returncode, out))
+    check(nc.next(0.5) is None, '%s %s: a request more than the script' % (name, mode))
+    return out.splitlines()
+
+
+def client_modes(nc, cmd, port, name):
+    lines = requests_from_app(nc, cmd, port, name, '--requests', [('sendRoutingInfoForSM', r, None)
+                                                                  for r, _ in REQUESTS])
+    for i, (_, want) in enumerate(REQUESTS):
+        check('request %d: %s' % (i + 1, want) in lines, '%s: want "request %d: %s" in:\n%s'
+              % (name, i + 1, want, '\n'.join(lines)))
+    lines = requests_from_app(nc, cmd, port, name, '--sms', SMS)
+    for want in SMS_LINES:
+        check(want in [l.rstrip() for l in lines], '%s --sms: want "%s" in:\n%s' % (name, want, '\n'.join(lines)))
 
 
 def run_app(nc, port, cmd, name):
@@ -315,12 +430,14 @@ def run_app(nc, port, cmd, name):
     except subprocess.TimeoutExpired:
         proc.kill()
         out, _ = proc.communicate()
+    check(proc.returncode == 0, '%s exited %s after SIGTERM:\n%s' % (name, proc.returncode, out))
     summary = [l for l in out.splitlines() if l.startswith('ss7app:')]
-    check(summary and 'sri-for-sm 1' in summary[-1] and 'ussd menus 1' in summary[-1] and
-          'ussd ends 1' in summary[-1] and 'ignored 1' in summary[-1],
-          '%s: want a summary line with sri-for-sm 1, ussd menus 1, ussd ends 1, ignored 1 on SIGTERM, got:\n%s'
-          % (name, out))
-    requests_from_app(nc, cmd, port, name)
+    want = 'sri-for-sm 1, mo-forward-sm 1, ussd menus 3, ussd submenus 2, ussd ends 3, ignored 1'
+    check(summary and summary[-1] == 'ss7app: ' + want,
+          '%s: want the summary line "ss7app: %s" on SIGTERM, got:\n%s' % (name, want, out))
+    check('mo-sms from 491701234567 to 491719876543: Hello there' in out,
+          '%s: want the MO short message shown, got:\n%s' % (name, out))
+    client_modes(nc, cmd, port, name)
 
 
 def main():

@@ -9,11 +9,13 @@ configurations are those of examples/network with other ports, the gateway servi
 as an HLR would and a `nats` node added. The C and the JavaScript app run side by side in
 queue group "apps"; then:
 
-1. ss7sim runs the flow "apps" COUNT times: an SRI-for-SM to the gateway's GT (the apps
-   answer it, home routing: the IMSI and networkNode-Number 491700000008) and a USSD
-   session (*100#, the menu, choice 1, the balance). ss7sim checks every answer.
-2. the C app sends 3 SRI-for-SM requests; ss7sim's HLR (examples/ss7sim/network.json)
-   answers; each must come back as outcome "result".
+1. ss7sim runs the flow "apps" COUNT times, each dialogue to the gateway's GT: an
+   SRI-for-SM (the apps answer it, home routing: the IMSI and networkNode-Number
+   491700000008), an MO-ForwardSM to SSN 8 (the apps take it as an SMSC: an
+   SMS-SUBMIT-REPORT) and a USSD session (*100#, the menu, choice 1, the submenu, choice 2,
+   the data balance). ss7sim checks every answer.
+2. each app as an SMSC client (--sms 3): SRI-for-SM to ss7sim's HLR, then MT-ForwardSM to
+   the MSC it names (examples/ss7sim/network.json's responders); all 3 must be delivered.
 3. SIGTERM to both apps: their count lines must add up to the dialogues of step 1.
 Every event the gateway publishes meanwhile is checked against schemas/event.json.
 
@@ -65,29 +67,45 @@ def config(name, tmp, extra=''):
     return path
 
 
+def isdn(digits):
+    return {"nature": "international", "plan": "isdn", "digits": digits}
+
+
+def ussd(text):
+    return {"ussd-DataCodingScheme": "0f", "ussd-String": {"text": text}}
+
+
 def scenario(tmp):
-    """network.json's responders (the HLR for step 2) and one flow for step 1."""
+    """network.json's responders (the HLR and MSC for step 2) and one flow for step 1."""
     with open(os.path.join(HERE, '..', 'ss7sim', 'network.json')) as f:
         sc = json.load(f)
     gw = {"gt": GW_GT, "ssn": 6}
     sc['flows'] = [{"name": "apps", "dialogs": [
         {"ac": "shortMsgGatewayContext-v3", "called": gw, "script": [
             {"send": "begin", "components": [{"invoke": "sendRoutingInfoForSM", "argument": {
-                "msisdn": {"nature": "international", "plan": "isdn", "digits": "491719876543"},
-                "sm-RP-PRI": True, "serviceCentreAddress": {"nature": "international", "plan": "isdn",
-                                                            "digits": "491700000100"}}}]},
+                "msisdn": isdn("491719876543"), "sm-RP-PRI": True, "serviceCentreAddress": isdn("491700000100")}}]},
             {"expect": "end", "components": [{"result": "sendRoutingInfoForSM", "match": {"result": {
                 "imsi": "262011719876543",
                 "locationInfoWithLMSI": {"networkNode-Number": {"digits": "491700000008"}}}}}]}]},
+        {"ac": "shortMsgMO-RelayContext-v3", "called": {"gt": GW_GT, "ssn": 8}, "script": [
+            {"send": "begin", "components": [{"invoke": "mo-ForwardSM", "argument": {
+                "sm-RP-DA": {"serviceCentreAddressDA": isdn("491700000100")},
+                "sm-RP-OA": {"msisdn": isdn("491701234567")},
+                "sm-RP-UI": {"type": "SMS-SUBMIT", "mr": 7, "da": isdn("491719876543"), "text": "MO via the apps"},
+                "imsi": "262019876543210"}}]},
+            {"expect": "end", "components": [{"result": "mo-ForwardSM", "match": {"result": {
+                "sm-RP-UI": {"type": "SMS-SUBMIT-REPORT"}}}}]}]},
         {"ac": "networkUnstructuredSsContext-v2", "called": gw, "script": [
-            {"send": "begin", "components": [{"invoke": "processUnstructuredSS-Request", "argument": {
-                "ussd-DataCodingScheme": "0f", "ussd-String": {"text": "*100#"},
-                "msisdn": {"nature": "international", "plan": "isdn", "digits": "491711111111"}}}]},
-            {"expect": "continue", "components": [{"invoke": "unstructuredSS-Request"}]},
-            {"send": "continue", "components": [{"result": "unstructuredSS-Request", "value": {
-                "ussd-DataCodingScheme": "0f", "ussd-String": {"text": "1"}}}]},
+            {"send": "begin", "components": [{"invoke": "processUnstructuredSS-Request", "argument": dict(
+                ussd("*100#"), msisdn=isdn("491711111111"))}]},
+            {"expect": "continue", "components": [{"invoke": "unstructuredSS-Request", "match": {
+                "argument": {"ussd-String": {"text": "1 Balance\n2 Top up"}}}}]},
+            {"send": "continue", "components": [{"result": "unstructuredSS-Request", "value": ussd("1")}]},
+            {"expect": "continue", "components": [{"invoke": "unstructuredSS-Request", "match": {
+                "argument": {"ussd-String": {"text": "Balance of\n1 Money\n2 Data"}}}}]},
+            {"send": "continue", "components": [{"result": "unstructuredSS-Request", "value": ussd("2")}]},
             {"expect": "end", "components": [{"result": "processUnstructuredSS-Request", "match": {
-                "result": {"ussd-String": {"text": "Balance: 5.00 EUR"}}}}]}]},
+                "result": {"ussd-String": {"text": "Data left: 1.50 GB"}}}}]}]},
     ]}]
     path = os.path.join(tmp, 'scenario.json')
     with open(path, 'w') as f:
@@ -187,29 +205,35 @@ def main():
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=90)
         r.check(sim.returncode == 0, 'ss7sim flow "apps" x%d failed:\n%s' % (args.count, sim.stdout[-2000:]))
 
-        # 2. the apps' own requests, answered by ss7sim's HLR
+        # 2. each app as an SMSC client: ss7sim's HLR names its MSC, the MSC takes the message
         net = r.start('ss7sim', [os.path.abspath(args.ss7sim), '-c', config('network.cfg', tmp), '-s', sc,
                                  '-t', '60'], shim=True, stdout=subprocess.PIPE)
-        r.check('ready' in net.stdout.readline(), 'ss7sim as the HLR did not come up')
-        req = subprocess.run([os.path.abspath(args.ss7app), '--server', 'nats://127.0.0.1:%d' % NATS_PORT,
-                              '--requests', '3', '--hlr', '491700000006'],
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=90)
-        r.check(req.returncode == 0 and len(re.findall(r'^request \d+: result imsi 262011234567890', req.stdout,
-                                                       re.M)) == 3,
-                'want 3 results with the HLR\'s IMSI:\n%s' % req.stdout)
+        r.check('ready' in net.stdout.readline(), 'ss7sim as the HLR and MSC did not come up')
+        sms_args = ['--server', 'nats://127.0.0.1:%d' % NATS_PORT, '--sms', '3', '--hlr', '491700000006']
+        for name, cmd in (('C', [os.path.abspath(args.ss7app)]),
+                          ('JS', [args.node, os.path.join(HERE, 'js', 'ss7app.js')])):
+            sms = subprocess.run(cmd + sms_args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=90)
+            r.check(sms.returncode == 0 and
+                    len(re.findall(r'^sms \d+: delivered to imsi 262011234567890 via msc 491700000008$', sms.stdout,
+                                   re.M)) == 3 and 'ss7app: sms 3: delivered 3, failed 0, no reply 0' in sms.stdout,
+                    'the %s app --sms 3: want 3 delivered via the HLR\'s MSC:\n%s' % (name, sms.stdout))
 
         # 3. the apps' counts add up
-        totals = {}
+        kinds = ('sri-for-sm', 'mo-forward-sm', 'ussd menus', 'ussd submenus', 'ussd ends')
+        totals, shown = dict.fromkeys(kinds, 0), 0
         for a in apps:
             a.send_signal(signal.SIGTERM)
             out = a.communicate(timeout=10)[0]
-            for key, n in re.findall(r'(sri-for-sm|ussd menus|ussd ends) (\d+)', out):
-                totals[key] = totals.get(key, 0) + int(n)
-        r.check(totals == {'sri-for-sm': args.count, 'ussd menus': args.count, 'ussd ends': args.count},
-                'the apps\' counts %s do not add up to %d dialogues of each' % (totals, args.count))
+            r.check(a.returncode == 0, 'an app exited %s after SIGTERM:\n%s' % (a.returncode, out[-2000:]))
+            for key, n in re.findall(r'(%s) (\d+)' % '|'.join(kinds), out):
+                totals[key] += int(n)
+            shown += out.count('mo-sms from 491701234567 to 491719876543: MO via the apps\n')
+        r.check(totals == dict.fromkeys(kinds, args.count) and shown == args.count,
+                'the apps\' counts %s (MO messages shown %d) do not add up to %d dialogues of each'
+                % (totals, shown, args.count))
         stop.set()
         watcher.join(2)
-        r.check(len(seen) >= 3 * args.count, 'only %d events seen on ss7.event.>/ss7.dialog.>' % len(seen))
+        r.check(len(seen) >= 5 * args.count, 'only %d events seen on ss7.event.>/ss7.dialog.>' % len(seen))
         r.check(not bad, 'events off schema:\n  ' + '\n  '.join(bad[:5]))
     finally:
         stop.set()
