@@ -55,7 +55,7 @@ def scenario(tmp):
                 "sm-RP-UI": {"type": "SMS-SUBMIT", "rd": False, "rp": False, "udhi": False,
                              "srr": False, "mr": 7, "da": dict(ISDN, digits="491722222222"), "pid": 0,
                              "dcs": {"value": 0, "alphabet": "gsm7"}, "text": "Hello from the network"}}}]},
-            {"expect": "end"}]},
+            {"expect": "end", "components": [{"result": "mo-ForwardSM"}]}]},
         {"ac": "networkUnstructuredSsContext-v2", "called": gw, "script": [
             {"send": "begin", "components": [{"invoke": "processUnstructuredSS-Request", "argument": {
                 "ussd-DataCodingScheme": "0f", "ussd-String": {"text": "*100#"},
@@ -63,7 +63,11 @@ def scenario(tmp):
             {"expect": "continue", "components": [{"invoke": "unstructuredSS-Request"}]},
             {"send": "continue", "components": [{"result": "unstructuredSS-Request", "value": {
                 "ussd-DataCodingScheme": "0f", "ussd-String": {"text": "1"}}}]},
-            {"expect": "end", "components": [{"result": "processUnstructuredSS-Request"}]}]},
+            {"expect": "continue", "components": [{"invoke": "unstructuredSS-Request"}]},
+            {"send": "continue", "components": [{"result": "unstructuredSS-Request", "value": {
+                "ussd-DataCodingScheme": "0f", "ussd-String": {"text": "2"}}}]},
+            {"expect": "end", "components": [{"result": "processUnstructuredSS-Request", "match": {
+                "result": {"ussd-String": {"text": "Data left: 1.50 GB"}}}}]}]},
     ]}]
     path = os.path.join(tmp, 'scenario.json')
     with open(path, 'w') as f:
