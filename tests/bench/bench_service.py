@@ -132,6 +132,7 @@ def main():
     ap.add_argument('--osmo-stp', default='osmo-stp')
     ap.add_argument('--nats-server', default='nats-server')
     ap.add_argument('--smoke', action='store_true', help='fail unless every dialogue succeeded (CTest)')
+    ap.add_argument('--perf', metavar='FILE', help='perf record the gateway at saturation into FILE')
     args = ap.parse_args()
     args.build = os.path.abspath(args.build)
     tmp = tempfile.mkdtemp(prefix='ss7gw-bench.')
@@ -166,7 +167,12 @@ def main():
             raise RuntimeError('ss7app did not start')
         time.sleep(2)   # the gateway's link
         pids = {'gw': gw.pid, 'stp': stp.pid, 'nats': ns.pid, 'app': app.pid}
+        perf = subprocess.Popen(['perf', 'record', '-g', '-o', os.path.abspath(args.perf), '-p', str(gw.pid)],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) if args.perf else None
         sat, cpu = measure(b, pids, lambda: b.load(net_cfg, sc, 'sri-gw', args.count, args.seconds))
+        if perf:
+            perf.send_signal(signal.SIGINT)
+            perf.wait(30)
         n = max(sat['ok'], 1)
         out['gateway'] = {'dialogs_per_s': sat['dialogs_per_s'], 'ok': sat['ok'], 'failed': sat['failed'],
                           'latency_ms': sat['latency_ms']}
