@@ -78,7 +78,8 @@ def scenario(tmp):
 class Demo:
     def __init__(self, args, tmp):
         self.args, self.tmp, self.procs = args, tmp, []
-        self.env = dict(os.environ, LD_PRELOAD=os.path.join(args.build, 'src', 'sctpshim', 'libsctp2tcp.so'))
+        self.env = dict(os.environ, LD_PRELOAD=os.path.join(args.build, 'src', 'sctpshim', 'libsctp2tcp.so'),
+                        ASAN_OPTIONS=os.environ.get('ASAN_OPTIONS', '') + ':verify_asan_link_order=0')
         self.lock = threading.Lock()
         self.events = {}
 
