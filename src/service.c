@@ -361,6 +361,7 @@ DEFUN(show_gateway, show_gateway_cmd, "show gateway",
       SHOW_STR "The gateway's dialogues: by kind, waiting, in KV, the oldest; by instance\n")
 {
 	struct gw_dialogue_stats st;
+	struct tcap_dlg_states ts;
 	unsigned int bits, id;
 
 	if (!g_svc || !g_svc->gw) {
@@ -371,7 +372,10 @@ DEFUN(show_gateway, show_gateway_cmd, "show gateway",
 	tcap_ctx_get_instance(ss7_stack_tcap(g_svc->stack), &bits, &id);
 	vty_out(vty, "instance %u (%u bits of the transaction id), subject prefix %s%s", id, bits,
 		nats_bus_subject_prefix(g_svc->bus), VTY_NEWLINE);
-	vty_out(vty, "TCAP dialogues alive: %u%s", tcap_ctx_dialogues(ss7_stack_tcap(g_svc->stack)), VTY_NEWLINE);
+	tcap_ctx_dialogue_states(ss7_stack_tcap(g_svc->stack), &ts);
+	vty_out(vty, "TCAP dialogues alive: %u (initiation-sent %u, initiation-received %u, active %u, idle %u)%s",
+		tcap_ctx_dialogues(ss7_stack_tcap(g_svc->stack)), ts.initiation_sent, ts.initiation_received,
+		ts.active, ts.idle, VTY_NEWLINE);
 	vty_out(vty, "gateway dialogues: %u (network-begun %u, application requests %u, raw tc-json %u)%s",
 		st.total, st.by_role[0], st.by_role[1], st.by_role[2], VTY_NEWLINE);
 	vty_out(vty, "  waiting for an application: %u (max-waiting %u)%s", st.waiting, g_gw_cfg.max_waiting,

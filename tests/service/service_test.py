@@ -225,9 +225,10 @@ def main():
         check('counters through the statsd reporter: gw, nats, tcap and m3ua-link groups',
               all(w in metrics for w in want), metrics[-800:])
         out = vty('show gateway')
-        check('show gateway: instance 3, prefix svc, dialogue counts',
-              'instance 3' in out and 'prefix svc' in out and 'waiting for an application: 0 (max-waiting 77)' in out,
-              out[-800:])
+        check('show gateway: instance 3, prefix svc, dialogues by state, kind, waiting',
+              'instance 3' in out and 'prefix svc' in out and 'waiting for an application: 0 (max-waiting 77)' in out
+              and 'TCAP dialogues alive: 0 (initiation-sent 0, initiation-received 0, active 0, idle 0)' in out
+              and 'gateway dialogues: 0 (network-begun 0' in out, out[-800:])
         out = vty('show nats')
         check('show nats: connected to our server', str(NATS_PORT) in out, out[-800:])
         out = vty('show kv')
