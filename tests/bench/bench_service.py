@@ -210,7 +210,9 @@ def main():
           (g['dialogs_per_s'], g['ok'], g['failed'], g['latency_ms']['p50'], g['latency_ms']['p99']))
     print('    CPU per dialogue: gateway %.1f us, osmo-stp %.1f us, nats-server %.1f us, app %.1f us' %
           (g['gw_us_per_dialog'], g['stp_us_per_dialog'], g['nats_us_per_dialog'], g['app_us_per_dialog']))
-    print('    ratio gateway / osmo-stp (baseline): %.2f' % out['ratio_gw_to_stp'])
+    r = out['ratio_gw_to_stp']
+    print('    ratio gateway / osmo-stp (baseline): %s' %
+          ('%.2f' % r if r is not None else 'n/a (osmo-stp used no measurable CPU: too few dialogues)'))
     print('  half load (%d/s): event latency M3UA receipt -> subscriber p50 %d us, p99 %d us, max %d us '
           '(%d events); gateway %.1f us CPU per dialogue' %
           (h['rate'], h['event_latency_us']['p50'], h['event_latency_us']['p99'], h['event_latency_us']['max'],
