@@ -1,7 +1,7 @@
 /*
  * nats_bus: the connection, its options from the "nats" section, the main thread's API
- * and the hand-over of everything nats.c's threads receive to the select loop (see
- * nats_bus.h; the publisher thread is nats_pub.c, the queues nats_queue.c).
+ * and the hand-over of what nats.c's delivery thread receives to the select loop (see
+ * nats_bus.h; nats.c on the select loop is nats_loop.c, the queues nats_queue.c).
  */
 #define _GNU_SOURCE	/* memrchr */
 #include <errno.h>
@@ -36,7 +36,7 @@ enum {
 };
 
 static const struct rate_ctr_desc bus_ctr_desc[] = {
-	[NATS_BUS_CTR_PUB_QUEUED] = { "pub:queued", "Messages queued by the main thread" },
+	[NATS_BUS_CTR_PUB_QUEUED] = { "pub:queued", "Messages accepted for publishing" },
 	[NATS_BUS_CTR_PUB_SENT] = { "pub:sent", "Messages handed to nats.c" },
 	[NATS_BUS_CTR_PUB_DROP_FULL] = { "pub:drop:full", "Refused: publish buffer full" },
 	[NATS_BUS_CTR_PUB_ERRORS] = { "pub:errors", "Refused by nats.c" },
@@ -51,7 +51,7 @@ static const struct rate_ctr_desc bus_ctr_desc[] = {
 	[NATS_BUS_CTR_RECONNECTS] = { "conn:reconnects", "Connection back" },
 	[NATS_BUS_CTR_ASYNC_ERRORS] = { "conn:async-errors", "Errors nats.c reported asynchronously" },
 	[NATS_BUS_CTR_SUB_ERRORS] = { "sub:errors", "Subscriptions nats.c refused" },
-	[NATS_BUS_CTR_FLUSHES] = { "pub:flushes", "Batches written by the publisher thread" },
+	[NATS_BUS_CTR_WRITES] = { "pub:writes", "Writes of nats.c's buffer to the socket" },
 };
 
 static const struct rate_ctr_group_desc bus_ctrg_desc = {
@@ -83,7 +83,7 @@ static const enum nats_bus_ctr actr_ctr[NATS_ACTR_NUM] = {
 	[NATS_ACTR_RX_DROP_FULL] = NATS_BUS_CTR_RX_DROP_FULL,
 	[NATS_ACTR_RX_SLOW_CONSUMER] = NATS_BUS_CTR_RX_SLOW_CONSUMER,
 	[NATS_ACTR_ASYNC_ERRORS] = NATS_BUS_CTR_ASYNC_ERRORS,
-	[NATS_ACTR_FLUSHES] = NATS_BUS_CTR_FLUSHES,
+	[NATS_ACTR_WRITES] = NATS_BUS_CTR_WRITES,
 };
 
 void nats_bus_set_log_subsys(int subsys)
@@ -109,7 +109,6 @@ void nats_bus_cfg_init(struct nats_bus_cfg *cfg)
 	cfg->connect_timeout_ms = 2000;
 	cfg->ping_interval_ms = 10000;
 	cfg->max_pings_out = 3;
-	cfg->flush = NATS_BUS_FLUSH_BATCH;
 }
 
 static bool name_ok(const char *s, size_t max)
@@ -315,10 +314,8 @@ static void reconnected_cb(natsConnection *nc, void *closure)
 {
 	struct nats_bus *b = closure;
 
-	nats_pub_refresh_info(b);
 	atomic_store(&b->up, true);
 	push_conn(b, 1);
-	nats_pub_kick(b);
 }
 
 static void closed_cb(natsConnection *nc, void *closure)
@@ -362,6 +359,24 @@ static void inbox_complete_cb(void *closure)
 	atomic_fetch_sub(&b->live_subs, 1);
 }
 
+void nats_bus_sub_cb(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure)
+{
+	struct nats_sub *s = closure;
+	struct nats_ev ev = { .kind = NATS_EV_MSG, .tag = s->tag, .msg = msg };
+
+	if (nats_rxq_push(&s->b->rxq, &ev, false) < 0) {
+		atomic_fetch_add(&s->b->actr[NATS_ACTR_RX_DROP_FULL], 1);
+		natsMsg_Destroy(msg);
+	}
+}
+
+void nats_bus_sub_complete_cb(void *closure)
+{
+	struct nats_sub *s = closure;
+
+	atomic_fetch_sub(&s->b->live_subs, 1);
+}
+
 /* --- the main thread's side of the incoming queue ------------------------------------ */
 
 static void conn_event(struct nats_bus *b, int status)
@@ -379,13 +394,12 @@ static void conn_event(struct nats_bus *b, int status)
 		char url[NATS_BUS_PATH_LEN], id[64];
 		unsigned int waiting;
 
+		nats_loop_refresh_info(b);
 		pthread_mutex_lock(&b->info_mu);
 		OSMO_STRLCPY_ARRAY(url, b->info.url);
 		OSMO_STRLCPY_ARRAY(id, b->info.server_id);
 		pthread_mutex_unlock(&b->info_mu);
-		pthread_mutex_lock(&b->txq.mu);
 		waiting = b->txq.msgs;
-		pthread_mutex_unlock(&b->txq.mu);
 		rate_ctr_inc2(b->ctrs, NATS_BUS_CTR_RECONNECTS);
 		LOGNATS(LOGL_NOTICE, "reconnected to %s (server %s); %u messages waiting to go out\n",
 			url, id, waiting);
@@ -460,12 +474,21 @@ static int rx_fd_cb(struct osmo_fd *ofd, unsigned int what)
 {
 	struct nats_bus *b = ofd->data;
 	struct nats_ev ev[RX_BATCH];
+	/* the events first: taking them consumes the wake-up, so a change of the socket's
+	 * state made after this look wakes us again */
 	unsigned int i, n = nats_rxq_take(&b->rxq, ev, RX_BATCH);
 
-	for (i = 0; i < n; i++) {
+	if (atomic_load(&b->el_dirty))
+		nats_loop_sync(b);
+	if (b->txq.msgs)
+		nats_loop_drain_txq(b);
+
+	for (i = 0; i < n; i++)
 		dispatch(b, &ev[i]);
+	/* after the batch: nats.c frees its messages on its garbage collector thread, which
+	 * the first of a run of destroys wakes; one run per batch, not one per message */
+	for (i = 0; i < n; i++)
 		natsMsg_Destroy(ev[i].msg);
-	}
 	return 0;
 }
 
@@ -483,10 +506,8 @@ void nats_bus_fold_ctrs(struct nats_bus *b)
 			rate_ctr_add(rate_ctr_group_get_ctr(b->ctrs, actr_ctr[i]), (int)(v - b->actr_folded[i]));
 		b->actr_folded[i] = v;
 	}
-	pthread_mutex_lock(&b->txq.mu);
 	qmsgs = b->txq.msgs;
 	qbytes = b->txq.data_bytes;
-	pthread_mutex_unlock(&b->txq.mu);
 	pthread_mutex_lock(&b->rxq.mu);
 	inq = b->rxq.n;
 	pthread_mutex_unlock(&b->rxq.mu);
@@ -500,6 +521,8 @@ static void fold_timer_cb(void *data)
 {
 	struct nats_bus *b = data;
 
+	nats_loop_check_stall(b);
+	nats_loop_refresh_info(b);
 	nats_bus_fold_ctrs(b);
 	osmo_timer_schedule(&b->fold_timer, FOLD_MS / 1000, (FOLD_MS % 1000) * 1000);
 }
@@ -551,17 +574,16 @@ static natsStatus set_options(struct nats_bus *b, char *err, size_t errsz)
 	if (c->tls.skip_verify)
 		OPT(natsOptions_SkipServerVerification(b->opts, true), "tls skip-verify");
 	OPT(natsOptions_SetTimeout(b->opts, c->connect_timeout_ms), "connect-timeout");
-	/* Without a write deadline nats.c's socket writes block, holding the connection's lock,
-	 * for as long as a stalled server does not read: its ping timer cannot declare the
-	 * connection dead, and natsConnection_Close() waits too. With it the write fails and
-	 * nats.c reconnects. */
+	/* On the select loop nats.c's writes do not block (a server that stops reading is given
+	 * up by nats_loop_check_stall() after the same time); the deadline bounds the blocking
+	 * writes of its handshake when it connects. */
 	OPT(natsOptions_SetWriteDeadline(b->opts, c->connect_timeout_ms), "connect-timeout");
 	OPT(natsOptions_SetReconnectWait(b->opts, c->reconnect_wait_ms), "reconnect wait");
 	OPT(natsOptions_SetMaxReconnect(b->opts, c->max_reconnect), "reconnect max-attempts");
 	OPT(natsOptions_SetReconnectBufSize(b->opts, (int)c->reconnect_buf), "reconnect buffer");
 	OPT(natsOptions_SetPingInterval(b->opts, c->ping_interval_ms), "ping interval");
 	OPT(natsOptions_SetMaxPingsOut(b->opts, c->max_pings_out), "ping max-outstanding");
-	OPT(natsOptions_SetSendAsap(b->opts, c->flush == NATS_BUS_FLUSH_ASAP), "");
+	OPT(nats_loop_set_options(b), "");
 	/* one delivery thread for every subscription rather than one thread each */
 	OPT(natsOptions_UseGlobalMessageDelivery(b->opts, true), "");
 	OPT(natsOptions_SetDisconnectedCB(b->opts, disconnected_cb, b), "");
@@ -579,6 +601,8 @@ static void bus_free(struct nats_bus *b)
 {
 	if (b->rx_ofd.fd >= 0 && osmo_fd_is_registered(&b->rx_ofd))
 		osmo_fd_unregister(&b->rx_ofd);
+	nats_loop_fini(b);
+	pthread_mutex_destroy(&b->el_mu);
 	osmo_timer_del(&b->fold_timer);
 	nats_rxq_fini(&b->rxq);
 	nats_txq_fini(&b->txq);
@@ -594,7 +618,6 @@ static void bus_free(struct nats_bus *b)
 
 static bool wait_closed(struct nats_bus *b, int64_t deadline_ms)
 {
-	struct timespec ts;
 	bool done;
 
 	for (;;) {
@@ -603,9 +626,7 @@ static bool wait_closed(struct nats_bus *b, int64_t deadline_ms)
 		pthread_mutex_unlock(&b->info_mu);
 		if (done || nats_now_ms() >= deadline_ms)
 			return done;
-		ts.tv_sec = 0;
-		ts.tv_nsec = 2 * 1000 * 1000;
-		nanosleep(&ts, NULL);
+		nats_loop_pump(b, 2);	/* a drain needs the socket served */
 	}
 }
 
@@ -641,7 +662,11 @@ struct nats_bus *nats_bus_open(void *ctx, const struct nats_bus_cfg *cfg,
 	b->ops = ops;
 	b->priv = priv;
 	b->rx_ofd.fd = -1;
+	b->sock_ofd.fd = -1;
+	b->el_fd = -1;
+	b->main_thread = pthread_self();
 	INIT_LLIST_HEAD(&b->subs);
+	pthread_mutex_init(&b->el_mu, NULL);
 	pthread_mutex_init(&b->info_mu, NULL);
 	pthread_cond_init(&b->closed_cond, NULL);
 	if (nats_txq_init(&b->txq, cfg->pub_max_msgs, cfg->pub_max_bytes) < 0
@@ -688,18 +713,19 @@ struct nats_bus *nats_bus_open(void *ctx, const struct nats_bus_cfg *cfg,
 		atomic_fetch_add(&b->live_subs, 1);
 		natsSubscription_SetPendingLimits(b->inbox_sub, cfg->in_max_msgs, (int)cfg->in_max_bytes);
 		natsSubscription_SetOnCompleteCB(b->inbox_sub, inbox_complete_cb, b);
-		s = natsConnection_FlushTimeout(b->nc, cfg->connect_timeout_ms);
+		if (!nats_loop_flush(b, nats_now_ms() + cfg->connect_timeout_ms))
+			s = NATS_TIMEOUT;
 	}
 	if (s != NATS_OK) {
 		snprintf(err, errsz, "nats-server did not take our inbox subscription (%s)",
 			 nats_status_text(s, why, sizeof(why)));
 		goto fail_conn;
 	}
-	nats_pub_refresh_info(b);
+	nats_loop_refresh_info(b);
 
 	osmo_fd_setup(&b->rx_ofd, b->rxq.efd, OSMO_FD_READ, rx_fd_cb, b, 0);
-	if (osmo_fd_register(&b->rx_ofd) < 0 || nats_pub_start(b) < 0) {
-		snprintf(err, errsz, "cannot start the NATS adapter's thread");
+	if (osmo_fd_register(&b->rx_ofd) < 0) {
+		snprintf(err, errsz, "cannot register the NATS adapter's event fd");
 		goto fail_conn;
 	}
 	osmo_timer_schedule(&b->fold_timer, FOLD_MS / 1000, (FOLD_MS % 1000) * 1000);
@@ -728,7 +754,11 @@ void nats_bus_close(struct nats_bus *b, int flush_timeout_ms)
 	if (b->kv)
 		nats_kv_on_close(b->kv);
 	deadline = nats_now_ms() + (flush_timeout_ms > 0 ? flush_timeout_ms : 0);
-	nats_pub_stop(b, deadline);
+	/* what waits goes out, as far as the connection and the deadline allow; the PING
+	 * after it says the server has it all */
+	while (b->txq.msgs && nats_now_ms() < deadline)
+		nats_loop_pump(b, 5);
+	nats_loop_flush(b, deadline);
 	if (b->txq.msgs)
 		LOGNATS(LOGL_NOTICE, "closing with %u messages not sent\n", b->txq.msgs);
 
@@ -783,7 +813,7 @@ int nats_bus_send(struct nats_bus *b, const char *subject, const char *reply,
 	rc = check_size(b, hdrs, n_hdrs, len);
 	if (rc < 0)
 		return rc;
-	rc = nats_txq_put(&b->txq, NATS_REC_PUB, subject, reply, hdrs, n_hdrs, data, len);
+	rc = nats_loop_out(b, NATS_REC_PUB, subject, reply, hdrs, n_hdrs, data, len);
 	if (rc == -ENOBUFS)
 		rate_ctr_inc2(b->ctrs, NATS_BUS_CTR_PUB_DROP_FULL);
 	else if (rc == 0)
@@ -838,8 +868,8 @@ int nats_bus_subscribe(struct nats_bus *b, const char *subject, const char *queu
 		return -ENOMEM;
 	s->b = b;
 	s->tag = sub_tag;
-	/* the publisher thread subscribes, in order with the publishes before and after */
-	rc = nats_txq_put(&b->txq, NATS_REC_SUB, subject, queue_group, NULL, 0, &s, sizeof(s));
+	/* in order with the publishes before and after */
+	rc = nats_loop_out(b, NATS_REC_SUB, subject, queue_group, NULL, 0, &s, sizeof(s));
 	if (rc < 0) {
 		talloc_free(s);
 		return rc;
@@ -858,7 +888,7 @@ int nats_bus_unsubscribe(struct nats_bus *b, unsigned int sub_tag)
 	llist_for_each_entry(s, &b->subs, list) {
 		if (s->tag != sub_tag || s->gone)
 			continue;
-		rc = nats_txq_put(&b->txq, NATS_REC_UNSUB, "-", NULL, NULL, 0, &s, sizeof(s));
+		rc = nats_loop_out(b, NATS_REC_UNSUB, "-", NULL, NULL, 0, &s, sizeof(s));
 		if (rc < 0)
 			return rc;
 		s->gone = true;
@@ -915,10 +945,8 @@ void nats_bus_vty_show(struct vty *vty, struct nats_bus *b)
 	pthread_mutex_lock(&b->info_mu);
 	ci = b->info;
 	pthread_mutex_unlock(&b->info_mu);
-	pthread_mutex_lock(&b->txq.mu);
 	qmsgs = b->txq.msgs;
 	qbytes = b->txq.data_bytes;
-	pthread_mutex_unlock(&b->txq.mu);
 	pthread_mutex_lock(&b->rxq.mu);
 	inq = b->rxq.n;
 	pthread_mutex_unlock(&b->rxq.mu);

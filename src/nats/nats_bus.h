@@ -32,15 +32,6 @@ struct nats_bus_qgroup {
 	char group[64];
 };
 
-/* How the publisher thread gets what it handed to nats.c onto the socket. Only
- * NATS_BUS_FLUSH_BATCH is for production; the others are kept so the choice can be measured
- * again (tests/bench/bench_nats.c). Not in the VTY. */
-enum nats_bus_flush {
-	NATS_BUS_FLUSH_BATCH,	/* one PING-flush (natsConnection_FlushTimeout) per batch */
-	NATS_BUS_FLUSH_ASAP,	/* natsOptions_SetSendAsap: one write() per message */
-	NATS_BUS_FLUSH_LIBRARY,	/* nats.c's flusher thread (up to 1 ms later) */
-};
-
 /* The "nats" configuration node (nats_vty.c). nats_bus_cfg_init() gives the defaults. */
 struct nats_bus_cfg {
 	bool configured;		/* a "nats" section was read: the gateway runs on NATS */
@@ -66,7 +57,8 @@ struct nats_bus_cfg {
 	char subject_prefix[64];	/* "ss7": the core's subjects start with it */
 	unsigned int n_qgroups;
 	struct nats_bus_qgroup qgroups[NATS_BUS_MAX_QGROUPS];	/* "requests" -> "ss7gw" */
-	/* main thread -> publisher thread: beyond these, publishes are refused (-ENOBUFS) */
+	/* What waits for nats.c (the connection is down, or nats.c was given pub_max_bytes
+	 * that are not written yet): beyond these, publishes are refused (-ENOBUFS). */
 	unsigned int pub_max_msgs;
 	size_t pub_max_bytes;
 	/* nats.c threads -> main thread: beyond these, incoming messages are dropped */
@@ -78,7 +70,6 @@ struct nats_bus_cfg {
 	unsigned int connect_timeout_ms;	/* also the longest a write to the server may block */
 	unsigned int ping_interval_ms;
 	unsigned int max_pings_out;	/* unanswered PINGs before the connection is called dead */
-	enum nats_bus_flush flush;
 };
 
 /* One NATS header of a published message. */
@@ -122,7 +113,7 @@ enum nats_bus_ctr {
 	NATS_BUS_CTR_RECONNECTS,
 	NATS_BUS_CTR_ASYNC_ERRORS,	/* errors nats.c reported asynchronously */
 	NATS_BUS_CTR_SUB_ERRORS,	/* subscriptions nats.c refused */
-	NATS_BUS_CTR_FLUSHES,		/* batches written by the publisher thread */
+	NATS_BUS_CTR_WRITES,		/* writes of nats.c's buffer to the socket */
 };
 
 enum nats_bus_stat {

@@ -19,10 +19,10 @@
 extern int nats_log_ss;
 #define LOGNATS(lvl, fmt, args...) LOGP(nats_log_ss, lvl, "nats: " fmt, ## args)
 
-/* --- main thread -> publisher thread (nats_pub.c) -------------------------------------
- * A byte ring of records, one producer (the main thread) and one consumer (the publisher
- * thread), bounded in records and bytes. A record is written whole under the mutex by
- * the producer and read without it by the consumer, which owns [head, tail). */
+/* --- what the main thread keeps for nats.c (nats_queue.c) --------------------------------
+ * A byte ring of records, bounded in records and bytes, used by the main thread only: it
+ * holds what nats.c cannot take yet (the connection is down or its write buffer is at the
+ * bound), in order, until nats_loop.c hands it over. */
 enum nats_rec_kind {
 	NATS_REC_PAD,		/* rest of the ring up to its end is unused */
 	NATS_REC_PUB,		/* subject, reply (may be empty), headers, data */
@@ -43,18 +43,12 @@ struct nats_rec {
 };
 
 struct nats_txq {
-	pthread_mutex_t mu;
-	pthread_cond_t cond;
 	uint8_t *ring;
 	size_t cap;		/* a multiple of 8 */
 	uint64_t head, tail;	/* byte offsets, never wrapped: position is offset % cap */
 	unsigned int msgs;	/* records between head and tail (PAD excluded) */
 	size_t data_bytes;	/* their subject, headers and data */
 	unsigned int max_msgs;
-	bool waiting;		/* the consumer sleeps on cond */
-	bool kick;		/* wake up and look (reconnected, stop) */
-	bool stop;
-	int64_t stop_deadline;	/* ms, CLOCK_MONOTONIC: stop draining then */
 };
 
 int nats_txq_init(struct nats_txq *q, unsigned int max_msgs, size_t max_bytes);
@@ -63,6 +57,9 @@ void nats_txq_fini(struct nats_txq *q);
 int nats_txq_put(struct nats_txq *q, enum nats_rec_kind kind, const char *subj,
 		 const char *reply, const struct nats_hdr *hdrs, unsigned int n_hdrs,
 		 const void *data, size_t len);
+/* The oldest record, or NULL when the ring is empty; nats_txq_pop() removes it. */
+const struct nats_rec *nats_txq_first(struct nats_txq *q);
+void nats_txq_pop(struct nats_txq *q, const struct nats_rec *r);
 static inline const char *nats_rec_subj(const struct nats_rec *r) { return (const char *)(r + 1); }
 static inline const char *nats_rec_reply(const struct nats_rec *r)
 {
@@ -107,6 +104,8 @@ int nats_rxq_init(struct nats_rxq *q, unsigned int max_msgs, size_t max_bytes);
 void nats_rxq_fini(struct nats_rxq *q);
 /* Any thread. must: a connection event, never dropped (uses the reserve). 0 or -ENOBUFS. */
 int nats_rxq_push(struct nats_rxq *q, const struct nats_ev *ev, bool must);
+/* Any thread: wake the main thread with no event (nats_loop.c's socket state changed). */
+void nats_rxq_wake(struct nats_rxq *q);
 /* Main thread: take up to max events; leaves the eventfd signalled if more wait. */
 unsigned int nats_rxq_take(struct nats_rxq *q, struct nats_ev *out, unsigned int max);
 
@@ -119,7 +118,7 @@ enum nats_bus_actr {
 	NATS_ACTR_RX_DROP_FULL,
 	NATS_ACTR_RX_SLOW_CONSUMER,
 	NATS_ACTR_ASYNC_ERRORS,
-	NATS_ACTR_FLUSHES,
+	NATS_ACTR_WRITES,
 	NATS_ACTR_NUM
 };
 
@@ -127,15 +126,14 @@ struct nats_sub {
 	struct llist_head list;
 	struct nats_bus *b;
 	unsigned int tag;
-	bool gone;		/* nats_bus_unsubscribe() asked for its end (main thread) */
-	natsSubscription *sub;	/* set by the publisher thread */
-	/* the publisher thread's own list and count of what nats.c dropped (slow consumer) */
-	struct nats_sub *pub_next;
-	int64_t dropped;
+	bool gone;		/* nats_bus_unsubscribe() asked for its end */
+	natsSubscription *sub;	/* once nats.c took it */
+	int64_t dropped;	/* nats.c's count of what it dropped (slow consumer) */
 };
 
-/* What "show nats" reports of the connection, refreshed by the publisher thread (nats.c
- * calls take the connection's lock, which the main thread must never wait for). */
+/* What "show nats" reports of the connection, refreshed once a second while the
+ * connection is up (nats.c's calls take the connection's lock, which its reconnecting
+ * thread holds while it connects: the main thread does not wait for it). */
 struct nats_conn_info {
 	char url[NATS_BUS_PATH_LEN];
 	char server_id[64];
@@ -158,11 +156,23 @@ struct nats_bus {
 	struct llist_head subs;
 	atomic_int live_subs;		/* nats.c subscriptions whose on-complete has not run */
 
+	/* nats.c runs on the select loop (nats_loop.c): its socket is sock_ofd, polled as
+	 * nats.c asks through its event-loop callbacks, which may come from its other
+	 * threads (ping timer, reconnection): they record the wish under el_mu and wake the
+	 * main thread, which alone touches sock_ofd. */
+	pthread_t main_thread;
+	pthread_mutex_t el_mu;
+	int el_fd;			/* nats.c's socket, -1 when detached */
+	bool el_read, el_write;		/* what nats.c asks to be polled for */
+	atomic_bool el_dirty;		/* changed by another thread: main must look */
+	struct osmo_fd sock_ofd;
+	/* Main thread: nats.c takes messages now (attached and polled). False from the
+	 * moment nats.c stops polling for a reconnection: what comes then waits in txq. */
+	atomic_bool live;
+	size_t handed;			/* bytes given to nats.c since its buffer was last empty */
+	int64_t write_since_ms;		/* waiting to write since, or last written to the socket */
 	struct nats_txq txq;
-	pthread_t pub_thread;
-	bool pub_started;
-	struct nats_sub *pub_subs;	/* publisher thread only: the subscriptions it made */
-	int64_t inbox_dropped;		/* publisher thread only */
+	int64_t inbox_dropped;
 
 	struct nats_rxq rxq;
 	struct osmo_fd rx_ofd;
@@ -197,13 +207,32 @@ void nats_bus_fold_ctrs(struct nats_bus *b);
 const char *nats_status_text(natsStatus s, char *buf, size_t size);
 int64_t nats_now_ms(void);
 
-/* the publisher thread (nats_pub.c) */
-int nats_pub_start(struct nats_bus *b);
-/* Ask it to write what is queued until deadline_ms (CLOCK_MONOTONIC), then join it. */
-void nats_pub_stop(struct nats_bus *b, int64_t deadline_ms);
-/* Wake it: the connection is back. Any thread. */
-void nats_pub_kick(struct nats_bus *b);
-void nats_pub_refresh_info(struct nats_bus *b);
+/* nats.c's callbacks for our subscriptions (nats_bus.c): to the incoming queue */
+void nats_bus_sub_cb(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure);
+void nats_bus_sub_complete_cb(void *closure);
+
+/* nats.c on the select loop (nats_loop.c) */
+natsStatus nats_loop_set_options(struct nats_bus *b);
+/* Publish, subscribe or unsubscribe in order with what waits in txq: at once when nats.c
+ * takes it, else queued. 0, -ENOBUFS (queue full) or -EIO (refused by nats.c). */
+int nats_loop_out(struct nats_bus *b, enum nats_rec_kind kind, const char *subj, const char *reply,
+		  const struct nats_hdr *hdrs, unsigned int n_hdrs, const void *data, size_t len);
+/* Main thread, after another thread changed the socket's state: follow it. */
+void nats_loop_sync(struct nats_bus *b);
+/* Hand what waits in txq over to nats.c, as far as it takes it. */
+void nats_loop_drain_txq(struct nats_bus *b);
+/* Run fn(arg) on a thread of its own while this thread serves nats.c's socket, for nats.c's
+ * blocking calls (JetStream management, flushes): they wait for answers that only the loop
+ * reads. Only where the select loop is not running, or from a VTY command. */
+int nats_loop_call(struct nats_bus *b, int (*fn)(void *arg), void *arg);
+/* Serve nats.c's socket for up to timeout_ms (one poll). */
+void nats_loop_pump(struct nats_bus *b, int timeout_ms);
+/* Write out what nats.c holds, waiting at most until deadline_ms for the server's PONG. */
+bool nats_loop_flush(struct nats_bus *b, int64_t deadline_ms);
+void nats_loop_refresh_info(struct nats_bus *b);
+/* Once a second: a server that has taken nothing for connect_timeout_ms is given up. */
+void nats_loop_check_stall(struct nats_bus *b);
+void nats_loop_fini(struct nats_bus *b);
 
 /* the KV (nats_kv.c), called by the bus on the main thread */
 void nats_kv_on_answer(struct nats_kv *kv, uint64_t seq, natsMsg *m);

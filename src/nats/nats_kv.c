@@ -526,16 +526,110 @@ static void kv_free(struct nats_kv *kv)
 
 static unsigned int kv_index;
 
-struct nats_kv *nats_kv_open(struct nats_bus *b, const struct nats_kv_cfg *cfg, char *err, size_t errsz)
-{
+/* The bucket: created, or checked against the 'kv' section. nats.c's JetStream management
+ * calls block for their answers, which nats_loop_call() serves meanwhile. */
+struct bucket_setup {
 	struct nats_kv *kv;
+	const char *url;
+	char *err;
+	size_t errsz;
+};
+
+static int bucket_setup(void *arg)
+{
+	struct bucket_setup *bs = arg;
+	struct nats_kv *kv = bs->kv;
+	const struct nats_kv_cfg *cfg = &kv->cfg;
+	const char *url = bs->url;
+	char *err = bs->err;
+	size_t errsz = bs->errsz;
 	jsStreamInfo *si = NULL;
 	jsOptions jo;
 	jsErrCode jerr = 0;
-	char why[200], diff[200], url[NATS_BUS_PATH_LEN];
+	char why[200], diff[200];
 	natsStatus s;
+	int rc = -1;
 
-	pthread_mutex_lock(&b->info_mu);	/* the publisher thread refreshes it */
+	jsOptions_Init(&jo);
+	jo.Wait = cfg->timeout_ms;
+	s = natsConnection_JetStream(&kv->js, kv->b->nc, &jo);
+	if (s == NATS_OK)
+		s = js_GetStreamInfo(&si, kv->js, kv->stream, NULL, &jerr);
+	if (s == NATS_NO_RESPONDERS || jerr == JSNotEnabledErr || jerr == JSNotEnabledForAccountErr) {
+		snprintf(err, errsz, "JetStream is not enabled on nats-server at %s: start nats-server with -js "
+			 "(or a jetstream block in its configuration)", url);
+		goto out;
+	}
+	if (s == NATS_TIMEOUT) {
+		snprintf(err, errsz, "JetStream on nats-server at %s did not answer within %u ms: check the server",
+			 url, cfg->timeout_ms);
+		goto out;
+	}
+	if (s == NATS_NOT_FOUND) {
+		kvConfig kc;
+
+		kvConfig_Init(&kc);
+		kc.Bucket = cfg->bucket;
+		kc.History = cfg->history;
+		kc.TTL = (int64_t)cfg->ttl_s * 1000000000;	/* nanoseconds */
+		kc.StorageType = cfg->storage == NATS_KV_MEMORY ? js_MemoryStorage : js_FileStorage;
+		kc.Replicas = cfg->replicas;
+		s = js_CreateKeyValue(&kv->kvs, kv->js, &kc);
+		if (s != NATS_OK) {
+			snprintf(err, errsz, "cannot create KV bucket '%s' (%s): fix the 'kv' section (replicas above "
+				 "the cluster size? storage limits?)", cfg->bucket, nats_status_text(s, why, sizeof(why)));
+			goto out;
+		}
+		LOGNATS(LOGL_NOTICE, "kv: created bucket %s (ttl %u s, %s storage, %u replicas, history %u)\n",
+			cfg->bucket, cfg->ttl_s, storage_name(cfg->storage), cfg->replicas, cfg->history);
+	} else if (s != NATS_OK) {
+		snprintf(err, errsz, "cannot look up KV bucket '%s' (%s)", cfg->bucket, nats_status_text(s, why, sizeof(why)));
+		goto out;
+	} else {
+		const jsStreamConfig *sc = si->Config;
+
+		if (bucket_mismatch(cfg, sc, diff, sizeof(diff))) {
+			snprintf(err, errsz, "KV bucket '%s' exists with ttl %" PRId64 " s, storage %s, replicas %" PRId64
+				 ", history %" PRId64 ", but the 'kv' section asks for %s: make the section match, or "
+				 "delete the bucket (nats kv del %s) so that it is created anew", cfg->bucket,
+				 sc->MaxAge / 1000000000, sc->Storage == js_MemoryStorage ? "memory" : "file",
+				 sc->Replicas, sc->MaxMsgsPerSubject, diff, cfg->bucket);
+			goto out;
+		}
+		if (!sc->AllowDirect) {
+			/* made by an older client: direct gets (nats_kv_get) need it */
+			jsStreamInfo *si2 = NULL;
+
+			si->Config->AllowDirect = true;
+			s = js_UpdateStream(&si2, kv->js, si->Config, NULL, &jerr);
+			jsStreamInfo_Destroy(si2);
+			if (s != NATS_OK) {
+				snprintf(err, errsz, "KV bucket '%s' does not allow direct gets and could not be changed "
+					 "(%s): recreate it (nats kv del %s)", cfg->bucket,
+					 nats_status_text(s, why, sizeof(why)), cfg->bucket);
+				goto out;
+			}
+			LOGNATS(LOGL_NOTICE, "kv: bucket %s now allows direct gets\n", cfg->bucket);
+		}
+		s = js_KeyValue(&kv->kvs, kv->js, cfg->bucket);
+		if (s != NATS_OK) {
+			snprintf(err, errsz, "cannot bind KV bucket '%s' (%s)", cfg->bucket, nats_status_text(s, why, sizeof(why)));
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	jsStreamInfo_Destroy(si);
+	return rc;
+}
+
+struct nats_kv *nats_kv_open(struct nats_bus *b, const struct nats_kv_cfg *cfg, char *err, size_t errsz)
+{
+	struct nats_kv *kv;
+	struct bucket_setup bs;
+	char url[NATS_BUS_PATH_LEN];
+
+	pthread_mutex_lock(&b->info_mu);
 	OSMO_STRLCPY_ARRAY(url, b->info.url);
 	pthread_mutex_unlock(&b->info_mu);
 	if (b->kv) {
@@ -568,81 +662,15 @@ struct nats_kv *nats_kv_open(struct nats_bus *b, const struct nats_kv_cfg *cfg, 
 	kv->head = kv->next = b->kv_seq;
 	osmo_timer_setup(&kv->tick, tick_cb, kv);
 
-	jsOptions_Init(&jo);
-	jo.Wait = cfg->timeout_ms;
-	s = natsConnection_JetStream(&kv->js, b->nc, &jo);
-	if (s == NATS_OK)
-		s = js_GetStreamInfo(&si, kv->js, kv->stream, NULL, &jerr);
-	if (s == NATS_NO_RESPONDERS || jerr == JSNotEnabledErr || jerr == JSNotEnabledForAccountErr) {
-		snprintf(err, errsz, "JetStream is not enabled on nats-server at %s: start nats-server with -js "
-			 "(or a jetstream block in its configuration)", url);
+	bs = (struct bucket_setup){ .kv = kv, .url = url, .err = err, .errsz = errsz };
+	if (nats_loop_call(b, bucket_setup, &bs) < 0)
 		goto fail;
-	}
-	if (s == NATS_TIMEOUT) {
-		snprintf(err, errsz, "JetStream on nats-server at %s did not answer within %u ms: check the server",
-			 url, cfg->timeout_ms);
-		goto fail;
-	}
-	if (s == NATS_NOT_FOUND) {
-		kvConfig kc;
-
-		kvConfig_Init(&kc);
-		kc.Bucket = cfg->bucket;
-		kc.History = cfg->history;
-		kc.TTL = (int64_t)cfg->ttl_s * 1000000000;	/* nanoseconds */
-		kc.StorageType = cfg->storage == NATS_KV_MEMORY ? js_MemoryStorage : js_FileStorage;
-		kc.Replicas = cfg->replicas;
-		s = js_CreateKeyValue(&kv->kvs, kv->js, &kc);
-		if (s != NATS_OK) {
-			snprintf(err, errsz, "cannot create KV bucket '%s' (%s): fix the 'kv' section (replicas above "
-				 "the cluster size? storage limits?)", cfg->bucket, nats_status_text(s, why, sizeof(why)));
-			goto fail;
-		}
-		LOGNATS(LOGL_NOTICE, "kv: created bucket %s (ttl %u s, %s storage, %u replicas, history %u)\n",
-			cfg->bucket, cfg->ttl_s, storage_name(cfg->storage), cfg->replicas, cfg->history);
-	} else if (s != NATS_OK) {
-		snprintf(err, errsz, "cannot look up KV bucket '%s' (%s)", cfg->bucket, nats_status_text(s, why, sizeof(why)));
-		goto fail;
-	} else {
-		const jsStreamConfig *sc = si->Config;
-
-		if (bucket_mismatch(cfg, sc, diff, sizeof(diff))) {
-			snprintf(err, errsz, "KV bucket '%s' exists with ttl %" PRId64 " s, storage %s, replicas %" PRId64
-				 ", history %" PRId64 ", but the 'kv' section asks for %s: make the section match, or "
-				 "delete the bucket (nats kv del %s) so that it is created anew", cfg->bucket,
-				 sc->MaxAge / 1000000000, sc->Storage == js_MemoryStorage ? "memory" : "file",
-				 sc->Replicas, sc->MaxMsgsPerSubject, diff, cfg->bucket);
-			goto fail;
-		}
-		if (!sc->AllowDirect) {
-			/* made by an older client: direct gets (nats_kv_get) need it */
-			jsStreamInfo *si2 = NULL;
-
-			si->Config->AllowDirect = true;
-			s = js_UpdateStream(&si2, kv->js, si->Config, NULL, &jerr);
-			jsStreamInfo_Destroy(si2);
-			if (s != NATS_OK) {
-				snprintf(err, errsz, "KV bucket '%s' does not allow direct gets and could not be changed "
-					 "(%s): recreate it (nats kv del %s)", cfg->bucket,
-					 nats_status_text(s, why, sizeof(why)), cfg->bucket);
-				goto fail;
-			}
-			LOGNATS(LOGL_NOTICE, "kv: bucket %s now allows direct gets\n", cfg->bucket);
-		}
-		s = js_KeyValue(&kv->kvs, kv->js, cfg->bucket);
-		if (s != NATS_OK) {
-			snprintf(err, errsz, "cannot bind KV bucket '%s' (%s)", cfg->bucket, nats_status_text(s, why, sizeof(why)));
-			goto fail;
-		}
-	}
-	jsStreamInfo_Destroy(si);
 	b->kv = kv;
 	return kv;
 
 nomem:
 	snprintf(err, errsz, "out of memory");
 fail:
-	jsStreamInfo_Destroy(si);
 	if (kv)
 		kv_free(kv);
 	return NULL;
@@ -659,46 +687,76 @@ void nats_kv_on_close(struct nats_kv *kv)
 	kv_free(kv);
 }
 
+struct sync_get {
+	struct nats_kv *kv;
+	const char *key;
+	kvEntry *e;
+	natsStatus s;
+};
+
+static int get_fn(void *arg)
+{
+	struct sync_get *g = arg;
+
+	g->s = kvStore_Get(&g->e, g->kv->kvs, g->key);
+	return 0;
+}
+
 int nats_kv_get_sync(struct nats_kv *kv, void *ctx, const char *key, void **data, size_t *len, uint64_t *rev)
 {
-	kvEntry *e = NULL;
-	natsStatus s;
+	struct sync_get g = { .kv = kv, .key = key };
 
 	if (!key_ok(key))
 		return -EINVAL;
-	s = kvStore_Get(&e, kv->kvs, key);
-	if (s == NATS_NOT_FOUND)
+	nats_loop_call(kv->b, get_fn, &g);
+	if (g.s == NATS_NOT_FOUND)
 		return -ENOENT;
-	if (s == NATS_TIMEOUT)
+	if (g.s == NATS_TIMEOUT)
 		return -ETIMEDOUT;
-	if (s != NATS_OK)
+	if (g.s != NATS_OK)
 		return -EIO;
-	*len = kvEntry_ValueLen(e);
+	*len = kvEntry_ValueLen(g.e);
 	*data = talloc_size(ctx, *len + 1);
 	if (*data) {
-		memcpy(*data, kvEntry_Value(e), *len);
+		memcpy(*data, kvEntry_Value(g.e), *len);
 		((char *)*data)[*len] = '\0';
 	}
 	if (rev)
-		*rev = kvEntry_Revision(e);
-	kvEntry_Destroy(e);
+		*rev = kvEntry_Revision(g.e);
+	kvEntry_Destroy(g.e);
 	return *data ? 0 : -ENOMEM;
+}
+
+struct bucket_delete {
+	struct nats_bus *b;
+	const char *bucket;
+	natsStatus s;
+	char why[200];		/* nats.c's last error is the calling thread's */
+};
+
+static int delete_fn(void *arg)
+{
+	struct bucket_delete *d = arg;
+	jsCtx *js = NULL;
+
+	d->s = natsConnection_JetStream(&js, d->b->nc, NULL);
+	if (d->s == NATS_OK)
+		d->s = js_DeleteKeyValue(js, d->bucket);
+	jsCtx_Destroy(js);
+	if (d->s != NATS_OK)
+		nats_status_text(d->s, d->why, sizeof(d->why));
+	return 0;
 }
 
 int nats_kv_bucket_delete(struct nats_bus *b, const char *bucket, char *err, size_t errsz)
 {
-	jsCtx *js = NULL;
-	char why[200];
-	natsStatus s = natsConnection_JetStream(&js, b->nc, NULL);
+	struct bucket_delete d = { .b = b, .bucket = bucket };
 
-	if (s == NATS_OK)
-		s = js_DeleteKeyValue(js, bucket);
-	jsCtx_Destroy(js);
-	if (s == NATS_OK)
+	nats_loop_call(b, delete_fn, &d);
+	if (d.s == NATS_OK)
 		return 0;
-	nats_status_text(s, why, sizeof(why));
-	snprintf(err, errsz, "cannot delete KV bucket '%s' (%s)", bucket, why);
-	return s == NATS_NOT_FOUND ? -ENOENT : -EIO;
+	snprintf(err, errsz, "cannot delete KV bucket '%s' (%s)", bucket, d.why);
+	return d.s == NATS_NOT_FOUND ? -ENOENT : -EIO;
 }
 
 void nats_kv_vty_show(struct vty *vty, struct nats_kv *kv)

@@ -1,8 +1,8 @@
 /*
- * The adapter's two bounded queues. Outgoing: a byte ring of records from the main thread
- * to the publisher thread, so a publish costs the main thread one copy under an
- * uncontended mutex. Incoming: a ring of events from nats.c's threads to the main thread,
- * which an eventfd wakes.
+ * The adapter's two bounded queues. Outgoing: a byte ring of records that the main thread
+ * keeps while nats.c cannot take them (the connection is down, or its write buffer is at
+ * the bound), and hands over in order when it can again. Incoming: a ring of events from
+ * nats.c's threads to the main thread, which an eventfd wakes.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -22,23 +22,13 @@ int nats_txq_init(struct nats_txq *q, unsigned int max_msgs, size_t max_bytes)
 	if (!q->ring)
 		return -ENOMEM;
 	q->max_msgs = max_msgs;
-	pthread_mutex_init(&q->mu, NULL);
-	pthread_condattr_t ca;
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&q->cond, &ca);
-	pthread_condattr_destroy(&ca);
 	return 0;
 }
 
 void nats_txq_fini(struct nats_txq *q)
 {
-	if (!q->ring)
-		return;
 	free(q->ring);
 	q->ring = NULL;
-	pthread_mutex_destroy(&q->mu);
-	pthread_cond_destroy(&q->cond);
 }
 
 int nats_txq_put(struct nats_txq *q, enum nats_rec_kind kind, const char *subj,
@@ -50,7 +40,6 @@ int nats_txq_put(struct nats_txq *q, enum nats_rec_kind kind, const char *subj,
 	struct nats_rec *r;
 	unsigned int i;
 	char *p;
-	bool wake;
 
 	for (i = 0; i < n_hdrs; i++)
 		hdr_len += strlen(hdrs[i].key) + strlen(hdrs[i].value) + 2;
@@ -59,17 +48,14 @@ int nats_txq_put(struct nats_txq *q, enum nats_rec_kind kind, const char *subj,
 		return -EMSGSIZE;
 	need = ALIGN8(sizeof(*r) + subj_len + 1 + (reply_len ? reply_len + 1 : 0) + hdr_len + len);
 
-	pthread_mutex_lock(&q->mu);
 	used = q->tail - q->head;
 	pos = q->tail % q->cap;
 	room_end = q->cap - pos;
 	/* a record is contiguous: when it does not fit before the end of the ring, the end is
 	 * left unused (a PAD record, or implicit when shorter than a record header) */
 	if (q->msgs >= q->max_msgs
-	    || (need <= room_end ? used + need > q->cap : used + room_end + need > q->cap)) {
-		pthread_mutex_unlock(&q->mu);
+	    || (need <= room_end ? used + need > q->cap : used + room_end + need > q->cap))
 		return -ENOBUFS;
-	}
 	if (need > room_end) {
 		if (room_end >= sizeof(*r)) {
 			r = (struct nats_rec *)(q->ring + pos);
@@ -106,13 +92,30 @@ int nats_txq_put(struct nats_txq *q, enum nats_rec_kind kind, const char *subj,
 	q->tail += need;
 	q->msgs++;
 	q->data_bytes += subj_len + reply_len + hdr_len + len;
-	wake = q->waiting;
-	q->waiting = false;
-	pthread_mutex_unlock(&q->mu);
-	/* a signal only when the publisher thread sleeps: none while it is busy */
-	if (wake)
-		pthread_cond_signal(&q->cond);
 	return 0;
+}
+
+const struct nats_rec *nats_txq_first(struct nats_txq *q)
+{
+	while (q->head != q->tail) {
+		size_t pos = q->head % q->cap;
+		const struct nats_rec *r = (const struct nats_rec *)(q->ring + pos);
+
+		if (q->cap - pos < sizeof(*r))	/* implicit padding */
+			q->head += q->cap - pos;
+		else if (r->kind == NATS_REC_PAD)
+			q->head += r->len;
+		else
+			return r;
+	}
+	return NULL;
+}
+
+void nats_txq_pop(struct nats_txq *q, const struct nats_rec *r)
+{
+	q->head += r->len;
+	q->msgs--;
+	q->data_bytes -= r->subj_len + r->reply_len + r->hdr_len + r->data_len;
 }
 
 /* --- incoming ------------------------------------------------------------------------ */
@@ -182,6 +185,22 @@ int nats_rxq_push(struct nats_rxq *q, const struct nats_ev *ev, bool must)
 		}
 	}
 	return 0;
+}
+
+void nats_rxq_wake(struct nats_rxq *q)
+{
+	bool wake;
+
+	pthread_mutex_lock(&q->mu);
+	wake = !q->signalled;
+	q->signalled = true;
+	pthread_mutex_unlock(&q->mu);
+	if (wake) {
+		uint64_t one = 1;
+
+		if (write(q->efd, &one, sizeof(one)) < 0) {
+		}
+	}
 }
 
 unsigned int nats_rxq_take(struct nats_rxq *q, struct nats_ev *out, unsigned int max)

@@ -3,7 +3,7 @@
  * (loopback, a temporary store, killed at exit):
  *   publish  300-byte events to a subject a raw nats.c subscriber counts: raw
  *            natsConnection_Publish() on one thread, then nats_bus_publish() from the select
- *            loop with each publisher-thread flush mode (nats_bus.h, NATS_BUS_FLUSH_*).
+ *            loop (nats.c on that loop, nats_loop.c).
  *            Rates are to the subscriber's last message; "main" is the main thread's CPU per
  *            message, "longest call" the longest single publish call.
  *   request  sequential request/reply (messages/10 of them, 100 to 2000), p50/p99: raw
@@ -102,7 +102,7 @@ static const struct nats_bus_ops ops = {
 	.msg = on_msg, .reply = on_reply, .conn_state = on_conn, .kv_ack = on_ack,
 };
 
-static struct nats_bus *bus_open(void *ctx, enum nats_bus_flush mode, struct nats_bus **self)
+static struct nats_bus *bus_open(void *ctx, struct nats_bus **self)
 {
 	struct nats_bus_cfg cfg;
 	struct nats_bus *b;
@@ -111,7 +111,6 @@ static struct nats_bus *bus_open(void *ctx, enum nats_bus_flush mode, struct nat
 	nats_bus_cfg_init(&cfg);
 	cfg.n_servers = 1;
 	snprintf(cfg.servers[0], sizeof(cfg.servers[0]), "%s", url);
-	cfg.flush = mode;
 	b = nats_bus_open(ctx, &cfg, &ops, self, err, sizeof(err));
 	if (!b) {
 		fprintf(stderr, "%s\n", err);
@@ -176,11 +175,11 @@ static void pub_raw(long n)
 	natsConnection_Destroy(nc);
 }
 
-static void pub_bus(void *ctx, long n, enum nats_bus_flush mode, const char *name)
+static void pub_bus(void *ctx, long n, const char *name)
 {
 	natsConnection *sc = raw_connect(false);
 	natsSubscription *sub = counter(sc);
-	struct nats_bus *b = bus_open(ctx, mode, NULL);
+	struct nats_bus *b = bus_open(ctx, NULL);
 	int64_t t0 = test_now_us(), main_cpu = 0, longest = 0, t;
 	long i = 0, refused = 0;
 
@@ -257,9 +256,9 @@ static void req_raw(const char *name, const char *subj)
 	natsConnection_Destroy(nc);
 }
 
-static void req_bus(void *ctx, const char *name, const char *subj, enum nats_bus_flush mode)
+static void req_bus(void *ctx, const char *name, const char *subj)
 {
-	struct nats_bus *b = bus_open(ctx, mode, NULL);
+	struct nats_bus *b = bus_open(ctx, NULL);
 	static int64_t v[REQUESTS];
 	int i, lost = 0;
 
@@ -281,14 +280,14 @@ static void req_bus(void *ctx, const char *name, const char *subj, enum nats_bus
 
 /* Both ends on the adapter: a responder bus answering with nats_bus_respond() (in the same
  * select loop as the requester; in real life another process). */
-static void req_bus_to_bus(void *ctx, enum nats_bus_flush mode, const char *name)
+static void req_bus_to_bus(void *ctx, const char *name)
 {
 	static struct nats_bus *resp;
 
-	bus_open(ctx, mode, &resp);
+	bus_open(ctx, &resp);
 	nats_bus_subscribe(resp, "bench.echo.bus", NULL, 1);
 	test_run_for(200, NULL);	/* the subscription reaches the server */
-	req_bus(ctx, name, "bench.echo.bus", mode);
+	req_bus(ctx, name, "bench.echo.bus");
 	nats_bus_close(resp, 1000);
 	resp = NULL;
 }
@@ -346,7 +345,7 @@ static void kv_raw(long n, const char *bucket)
 
 static void kv_bus(void *ctx, long n, const char *bucket)
 {
-	struct nats_bus *b = bus_open(ctx, NATS_BUS_FLUSH_BATCH, NULL);
+	struct nats_bus *b = bus_open(ctx, NULL);
 	struct nats_kv_cfg kc;
 	struct nats_kv *kv;
 	char err[512], key[32];
@@ -409,9 +408,7 @@ int main(int argc, char **argv)
 	test_server_start(&srv, port, true);
 
 	pub_raw(n);
-	pub_bus(ctx, n, NATS_BUS_FLUSH_BATCH, "batch");
-	pub_bus(ctx, n, NATS_BUS_FLUSH_ASAP, "asap");
-	pub_bus(ctx, n, NATS_BUS_FLUSH_LIBRARY, "library");
+	pub_bus(ctx, n, "on the loop");
 
 	rc_asap = raw_connect(true);
 	rc_default = raw_connect(false);
@@ -420,13 +417,10 @@ int main(int argc, char **argv)
 	natsConnection_Flush(rc_asap);
 	natsConnection_Flush(rc_default);
 	req_raw("raw natsConnection_Request, asap responder", "bench.echo.asap");
-	req_bus(ctx, "nats_bus_request (batch), asap responder", "bench.echo.asap", NATS_BUS_FLUSH_BATCH);
-	req_bus(ctx, "nats_bus_request (library), asap responder", "bench.echo.asap", NATS_BUS_FLUSH_LIBRARY);
-	req_bus(ctx, "nats_bus_request (asap), asap responder", "bench.echo.asap", NATS_BUS_FLUSH_ASAP);
+	req_bus(ctx, "nats_bus_request, asap responder", "bench.echo.asap");
 	req_raw("raw natsConnection_Request, default responder", "bench.echo.default");
-	req_bus(ctx, "nats_bus_request (batch), default responder", "bench.echo.default", NATS_BUS_FLUSH_BATCH);
-	req_bus_to_bus(ctx, NATS_BUS_FLUSH_BATCH, "nats_bus_request (batch), bus responder");
-	req_bus_to_bus(ctx, NATS_BUS_FLUSH_LIBRARY, "nats_bus_request (library), bus responder");
+	req_bus(ctx, "nats_bus_request, default responder", "bench.echo.default");
+	req_bus_to_bus(ctx, "nats_bus_request, bus responder");
 	natsSubscription_Destroy(s1);
 	natsSubscription_Destroy(s2);
 	natsConnection_Destroy(rc_asap);

@@ -118,10 +118,31 @@ class Bench:
         raise RuntimeError('ss7sim %s gave no report (rc %d): %s' % (flow, r.returncode, r.stderr[-800:]))
 
 
-def measure(b, pids, fn):
-    """run fn() and return (its result, CPU seconds each pid used meanwhile)"""
+def switches(pid, per_thread=None):
+    """context switches of all a process's threads so far: a thread that sleeps and is woken
+    for each message costs one, so per dialogue they show how well the work is batched.
+    With a dict per_thread, also each thread's (by task id) voluntary and involuntary ones."""
+    n = 0
+    for tid in os.listdir('/proc/%d/task' % pid):
+        try:
+            with open('/proc/%d/task/%s/status' % (pid, tid)) as f:
+                vol = [int(line.split()[-1]) for line in f if 'ctxt_switches' in line]
+        except OSError:
+            continue    # the thread ended meanwhile
+        n += sum(vol)
+        if per_thread is not None:
+            per_thread[tid] = vol
+    return n
+
+
+def measure(b, pids, fn, cs=None):
+    """run fn() and return (its result, CPU seconds each pid used meanwhile); with a dict cs,
+    also the context switches of each pid meanwhile"""
     before = {k: cpu_s(p) for k, p in pids.items()}
+    sw = {k: switches(p) for k, p in pids.items()}
     res = fn()
+    if cs is not None:
+        cs.update({k: switches(p) - sw[k] for k, p in pids.items()})
     return res, {k: cpu_s(p) - before[k] for k, p in pids.items()}
 
 
@@ -170,7 +191,8 @@ def main():
         pids = {'gw': gw.pid, 'stp': stp.pid, 'nats': ns.pid, 'app': app.pid}
         perf = subprocess.Popen(['perf', 'record', '-g', '-o', os.path.abspath(args.perf), '-p', str(gw.pid)],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) if args.perf else None
-        sat, cpu = measure(b, pids, lambda: b.load(net_cfg, sc, 'sri-gw', args.count, args.seconds))
+        cs = {}
+        sat, cpu = measure(b, pids, lambda: b.load(net_cfg, sc, 'sri-gw', args.count, args.seconds), cs)
         if perf:
             perf.send_signal(signal.SIGINT)
             perf.wait(30)
@@ -178,6 +200,7 @@ def main():
         out['gateway'] = {'dialogs_per_s': sat['dialogs_per_s'], 'ok': sat['ok'], 'failed': sat['failed'],
                           'latency_ms': sat['latency_ms']}
         out['gateway'].update({'%s_us_per_dialog' % k: 1e6 * v / n for k, v in cpu.items()})
+        out['gateway'].update({'%s_switches_per_dialog' % k: v / n for k, v in cs.items()})
 
         # --- half that rate: event latency at the subscriber ---
         half = max(int(sat['dialogs_per_s'] / 2), 100)
@@ -210,6 +233,9 @@ def main():
           (g['dialogs_per_s'], g['ok'], g['failed'], g['latency_ms']['p50'], g['latency_ms']['p99']))
     print('    CPU per dialogue: gateway %.1f us, osmo-stp %.1f us, nats-server %.1f us, app %.1f us' %
           (g['gw_us_per_dialog'], g['stp_us_per_dialog'], g['nats_us_per_dialog'], g['app_us_per_dialog']))
+    print('    context switches per dialogue: gateway %.2f, osmo-stp %.2f, nats-server %.2f, app %.2f' %
+          (g['gw_switches_per_dialog'], g['stp_switches_per_dialog'], g['nats_switches_per_dialog'],
+           g['app_switches_per_dialog']))
     r = out['ratio_gw_to_stp']
     print('    ratio gateway / osmo-stp (baseline): %s' %
           ('%.2f' % r if r is not None else 'n/a (osmo-stp used no measurable CPU: too few dialogues)'))
