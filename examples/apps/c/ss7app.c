@@ -368,8 +368,11 @@ int main(int argc, char **argv)
 	sigaddset(&stop, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 
+	/* SendAsap: a reply is written at once. With nats.c's default it waits up to 1 ms for
+	 * the library's flusher thread, and the gateway's dialogue waits with it. */
 	if (natsOptions_Create(&no) != NATS_OK || natsOptions_SetURL(no, opt.server) != NATS_OK ||
-	    natsOptions_SetName(no, "ss7app.c") != NATS_OK || natsConnection_Connect(&nc, no) != NATS_OK) {
+	    natsOptions_SetName(no, "ss7app.c") != NATS_OK || natsOptions_SetSendAsap(no, true) != NATS_OK ||
+	    natsConnection_Connect(&nc, no) != NATS_OK) {
 		fprintf(stderr, "ss7app: cannot connect to %s: %s\n", opt.server, nats_GetLastError(NULL));
 		return 1;
 	}
