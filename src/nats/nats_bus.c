@@ -336,7 +336,7 @@ static void error_cb(natsConnection *nc, natsSubscription *sub, natsStatus err, 
 	struct nats_ev ev = { .kind = NATS_EV_ERR, .status = err };
 
 	if (err == NATS_SLOW_CONSUMER)
-		return;		/* counted per message by the publisher thread */
+		return;		/* counted per message, once a second (nats_loop.c) */
 	atomic_fetch_add(&b->actr[NATS_ACTR_ASYNC_ERRORS], 1);
 	nats_rxq_push(&b->rxq, &ev, false);	/* for the log; dropped when the queue is full */
 }

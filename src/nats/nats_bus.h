@@ -1,9 +1,10 @@
 /*
  * nats_bus: the gateway's NATS connection (nats.c 3.4.1) as the main thread's select loop
- * sees it. Publishes, requests and responses are queued without blocking and written by the
- * adapter's own publisher thread; subscription messages, replies, JetStream answers and
- * connection changes come back through ops, called from osmo_select_main(). A leaf: nothing
- * in the SS7 stack includes it, and nats.c's types stay inside src/nats.
+ * sees it. nats.c runs on that loop (nats_loop.c): publishes, requests and responses go to
+ * its buffer without blocking, and the next turn of the loop writes them; subscription
+ * messages, replies, JetStream answers and connection changes come back through ops,
+ * called from osmo_select_main(). A leaf: nothing in the SS7 stack includes it, and
+ * nats.c's types stay inside src/nats.
  *
  * Threading: every function here is for the main thread only (the one running
  * osmo_select_main()), and every ops callback is called on it. No function blocks on the
@@ -99,7 +100,7 @@ struct nats_bus_ops {
 
 enum nats_bus_ctr {
 	NATS_BUS_CTR_PUB_QUEUED,	/* accepted by nats_bus_publish/request/respond */
-	NATS_BUS_CTR_PUB_SENT,		/* handed to nats.c by the publisher thread */
+	NATS_BUS_CTR_PUB_SENT,		/* handed to nats.c */
 	NATS_BUS_CTR_PUB_DROP_FULL,	/* refused: publish buffer full (-ENOBUFS) */
 	NATS_BUS_CTR_PUB_ERRORS,	/* refused by nats.c (too large for the server, ...) */
 	NATS_BUS_CTR_RX_MSGS,		/* subscription messages delivered to ops->msg */

@@ -79,7 +79,7 @@ enum nats_ev_kind {
 	NATS_EV_INBOX,		/* on the bus's inbox: a reply or a JetStream answer */
 	NATS_EV_CONN,		/* status 1 reconnected, 0 disconnected, -1 closed */
 	NATS_EV_ERR,		/* nats.c's asynchronous error: status, tag of the subscription */
-	NATS_EV_SUB_FAILED,	/* the publisher thread could not subscribe: status, tag */
+	NATS_EV_SUB_FAILED,	/* nats.c refused a subscription: status, tag */
 };
 
 struct nats_ev {
