@@ -508,9 +508,13 @@ int service_drain(struct service *svc)
 
 	/* 1. no new dialogues: requests go to the other instances of the queue group, a
 	 *    network begin gets the overload default; open dialogues go on */
-	LOGP(DLGLOBAL, LOGL_NOTICE, "draining: no new dialogues, open ones get %u ms\n", g_drain_ms);
 	nats_bus_unsubscribe(svc->bus, SUB_REQUESTS);
+	/* once the server has it, a request finds the other instances, or no responders; one
+	 * that crossed the unsubscription on the way would be dropped by nats.c unanswered */
+	if (!nats_bus_flush(svc->bus, 1000))
+		LOGP(DLGLOBAL, LOGL_NOTICE, "drain: nats-server did not confirm the unsubscription\n");
 	gw_drain(svc->gw);
+	LOGP(DLGLOBAL, LOGL_NOTICE, "draining: no new dialogues, open ones get %u ms\n", g_drain_ms);
 	done = serve_until(svc, no_dialogues, g_drain_ms);
 	gw_dialogue_stats(svc->gw, &st);
 	/* 2. what is still open goes to KV, for another instance to continue (the HA issue) */

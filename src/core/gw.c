@@ -45,6 +45,8 @@ static const struct rate_ctr_desc gw_ctr_desc[] = {
 	[GW_CTR_KV_RETRIES] = { "kv:retries", "KV writes tried again after an error" },
 	[GW_CTR_KV_LOST] = { "kv:lost", "KV writes given up after the retries" },
 	[GW_CTR_KV_CONFLICT] = { "kv:conflict", "KV compare-and-set failed: another instance wrote the dialogue" },
+	[GW_CTR_INVOKE_REJECTED] = { "invoke:rejected", "Invokes rejected without asking an application: unknown "
+				     "operation or an argument that does not decode" },
 };
 
 static const struct rate_ctr_group_desc gw_ctrg_desc = {
@@ -187,7 +189,8 @@ static void default_action(struct gw *gw, struct gw_dlg *d, const struct gw_acti
 			c = answer_comp(gw, d, "error", "error", jv_new_string(doc, act->error));
 		} else if ((c = answer_comp(gw, d, "reject", "problem", jv_new_string(doc, "invoke")))) {
 			body = c->u.items[0];
-			if (jv_object_set(doc, body, "code", jv_new_string(doc, "resourceLimitation")))
+			if (jv_object_set(doc, body, "code", jv_new_string(doc, act->kind == GW_ACT_REJECT && act->error[0]
+									    ? act->error : "resourceLimitation")))
 				c = NULL;
 		}
 		if (c)
@@ -371,6 +374,10 @@ void gw_envelope(struct gw *gw, struct jw *w, const struct tc_json_msg *m)
 				d->pending = true;
 				d->pend_id = ind->comps[i].invoke_id;
 				d->pend_op = ind->comps[i].op.global ? -1 : ind->comps[i].op.local;
+				/* an application could not answer it either: Q.773's Reject, at once
+				 * (not in a raw tc-json dialogue, whose application answers all) */
+				if (d->role != GW_ROLE_TC && (ind->prim == TC_BEGIN || ind->prim == TC_CONTINUE))
+					gw->cur.reject = m->invoke_problem;
 			}
 			invoke = true;
 		}
@@ -383,7 +390,7 @@ void gw_envelope(struct gw *gw, struct jw *w, const struct tc_json_msg *m)
 		}
 	}
 	if (d->role != GW_ROLE_TC && (ind->prim == TC_BEGIN || ind->prim == TC_CONTINUE) &&
-	    (invoke || d->role == GW_ROLE_NETWORK)) {
+	    (invoke || d->role == GW_ROLE_NETWORK) && !gw->cur.reject) {
 		if (!d->waiting && gw->n_waiting >= gw->cfg.max_waiting) {
 			gw->cur.overload = true;
 		} else {
@@ -475,6 +482,16 @@ publish:
 	else
 		ctr_inc(gw, GW_CTR_EVENTS);
 	d = gw->cur.d;		/* the outcome may have ended it */
+	if (d && gw->cur.reject && !gw->cur.ends) {
+		struct gw_action act = { .kind = GW_ACT_REJECT };
+
+		/* the event tells subscribers what came; the peer learns why nobody answers */
+		OSMO_STRLCPY_ARRAY(act.error, gw->cur.reject);
+		ctr_inc(gw, GW_CTR_INVOKE_REJECTED);
+		LOGGW(LOGL_NOTICE, "dialogue %08x: invoke %d rejected (%s)\n", d->id, d->pend_id, gw->cur.reject);
+		default_action(gw, d, &act, gw->cur.reject);
+		return;
+	}
 	if (d && gw->cur.ends)
 		gw_dlg_del(gw, d);
 	else if (d)

@@ -46,7 +46,8 @@ enum gw_action_kind {
 
 struct gw_action {
 	enum gw_action_kind kind;
-	char error[48];		/* GW_ACT_ERROR: the error's name, e.g. "systemFailure" */
+	char error[48];		/* GW_ACT_ERROR: the error's name, e.g. "systemFailure";
+				 * GW_ACT_REJECT: the invoke problem (empty: resourceLimitation) */
 };
 
 #define GW_MAX_OP_TIMEOUTS	32
@@ -149,5 +150,6 @@ enum gw_ctr {
 	GW_CTR_KV_LOST,			/* writes given up after the retries */
 	GW_CTR_KV_CONFLICT,		/* compare-and-set failed: another instance wrote it */
 	GW_CTR_DRAIN_REFUSED,		/* new dialogues refused while draining */
+	GW_CTR_INVOKE_REJECTED,		/* invokes rejected: unknown operation or mistyped argument */
 	_GW_CTR_COUNT
 };

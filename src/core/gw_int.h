@@ -78,6 +78,7 @@ struct gw {
 		bool draining;		/* a new dialogue while draining: likewise */
 		bool ends;		/* the dialogue is over after this message */
 		const char *outcome;	/* it settles an application's request */
+		const char *reject;	/* its invoke gets this Reject (invoke problem), unasked */
 		int fallback;		/* ... or calls for a begin again with this AC version
 					 * (the peer refused ours; 0: no) */
 		char subject[160];

@@ -46,6 +46,7 @@ struct tc_json {
 	DECLARE_HASHTABLE(dlgs, 14);
 	unsigned int n_dlgs;
 	struct jw w;			/* events are written here */
+	struct jw comps_w;		/* an event's components, written before its envelope */
 	struct jw scratch_w;		/* a parameter's JSON, re-serialised for the codec */
 	struct jv_doc req;		/* the request being carried out */
 	struct sccp_addr calling;	/* default calling address of a begin */
@@ -287,8 +288,9 @@ static const char *proto_name(enum ss7_codec_proto p)
 	return p == SS7_CODEC_CAP ? "cap" : "map";
 }
 
-/* "key": decoded parameter, or "keyHex" with "_error" when the codec cannot take it. */
-static void write_param(struct jw *w, const struct tj_dlg *d, enum ss7_param_kind kind, int32_t code,
+/* "key": decoded parameter, or "keyHex" with "_error" when the codec cannot take it
+ * (false then). */
+static bool write_param(struct jw *w, const struct tj_dlg *d, enum ss7_param_kind kind, int32_t code,
 			const char *key, const struct tcap_buf *param)
 {
 	struct ss7_param_ref ref = {
@@ -299,17 +301,18 @@ static void write_param(struct jw *w, const struct tj_dlg *d, enum ss7_param_kin
 	struct jw_mark m;
 
 	if (!param->len)
-		return;
+		return true;
 	m = jw_mark(w);
 	jw_key(w, key);
 	if (code >= 0 && !ss7_codec_param_decode(&ref, param->data, param->len, w, err, sizeof(err)))
-		return;
+		return true;
 	jw_rollback(w, m);
 	if (code < 0)
 		snprintf(err, sizeof(err), "global code: parameter not decoded");
 	snprintf(hexkey, sizeof(hexkey), "%sHex", key);
 	jw_khex(w, hexkey, param->data, param->len);
 	jw_kstr(w, "_error", err);
+	return false;
 }
 
 static void write_code(struct jw *w, const struct tcap_code *c, const char *namekey, const char *codekey,
@@ -328,10 +331,15 @@ static void write_code(struct jw *w, const struct tcap_code *c, const char *name
 	jw_kint(w, codekey, c->local);
 }
 
-static void write_component(struct tc_json *tj, struct jw *w, const struct tj_dlg *d, const struct tc_comp_ind *c)
+/* With problem (the first invoke of an event), also what keeps that invoke from being
+ * served as it is (see tc_json_msg.invoke_problem). */
+static void write_component(struct tc_json *tj, struct jw *w, const struct tj_dlg *d, const struct tc_comp_ind *c,
+			    const char **problem)
 {
 	enum ss7_codec_proto proto = d ? d->proto : SS7_CODEC_MAP;
 	int version = d ? d->version : 0;
+	const char *op_name;
+	bool param_ok;
 	int32_t op;
 
 	jw_obj_begin(w);
@@ -342,8 +350,12 @@ static void write_component(struct tc_json *tj, struct jw *w, const struct tj_dl
 		jw_kint(w, "invokeId", c->invoke_id);
 		if (c->linked_id_present)
 			jw_kint(w, "linkedId", c->linked_id);
-		write_code(w, &c->op, "operation", "opcode", ss7_codec_op_name(proto, version, c->op.local));
-		write_param(w, d, SS7_PARAM_ARGUMENT, c->op.global ? -1 : c->op.local, "argument", &c->param);
+		op_name = c->op.global ? NULL : ss7_codec_op_name(proto, version, c->op.local);
+		write_code(w, &c->op, "operation", "opcode", op_name);
+		param_ok = write_param(w, d, SS7_PARAM_ARGUMENT, c->op.global ? -1 : c->op.local, "argument",
+				       &c->param);
+		if (problem)
+			*problem = !op_name ? "unrecognizedOperation" : !param_ok ? "mistypedParameter" : NULL;
 		break;
 	case TC_RESULT_L:
 	case TC_RESULT_NL:
@@ -426,8 +438,10 @@ static int32_t comp_op(const struct tj_dlg *d, const struct tc_comp_ind *c)
 
 void tc_json_tc_ind(struct tc_json *tj, const struct tc_ind *ind)
 {
-	struct jw *w = &tj->w;
+	struct jw *w = &tj->w, *wc = &tj->comps_w;
 	struct tj_dlg *d = dlg_find(tj, ind->dialogue_id);
+	struct tc_json_msg m = { .ind = ind };
+	bool first_invoke = true;
 	char text[64];
 	unsigned int i;
 
@@ -438,13 +452,23 @@ void tc_json_tc_ind(struct tc_json *tj, const struct tc_ind *ind)
 	if (d && ind->prim == TC_CONTINUE)
 		d->answered = true;
 
+	/* the components first: the envelope's decisions depend on what they hold */
+	jw_reset(wc);
+	jw_arr_begin(wc);
+	for (i = 0; i < ind->ncomps; i++) {
+		bool inv = ind->comps[i].prim == TC_INVOKE;
+
+		write_component(tj, wc, d, &ind->comps[i], inv && first_invoke ? &m.invoke_problem : NULL);
+		first_invoke &= !inv;
+	}
+	jw_arr_end(wc);
+
 	jw_reset(w);
 	jw_obj_begin(w);
 	if (tj->ops->envelope) {
-		struct tc_json_msg m = {
-			.ind = ind, .proto = d ? d->proto : SS7_CODEC_MAP, .version = d ? d->version : 0,
-			.op = ind->ncomps ? comp_op(d, &ind->comps[0]) : -1,
-		};
+		m.proto = d ? d->proto : SS7_CODEC_MAP;
+		m.version = d ? d->version : 0;
+		m.op = ind->ncomps ? comp_op(d, &ind->comps[0]) : -1;
 		if (m.op >= 0)
 			m.op_name = ss7_codec_op_name(m.proto, m.version, m.op);
 		tj->ops->envelope(tj->priv, w, &m);
@@ -501,10 +525,10 @@ void tc_json_tc_ind(struct tc_json *tj, const struct tc_ind *ind)
 	if (ind->user_info.len)
 		jw_khex(w, "userInfo", ind->user_info.data, ind->user_info.len);
 	jw_key(w, "components");
-	jw_arr_begin(w);
-	for (i = 0; i < ind->ncomps; i++)
-		write_component(tj, w, d, &ind->comps[i]);
-	jw_arr_end(w);
+	if (jw_ok(wc))
+		jw_raw(w, jw_cstr(wc), wc->len);
+	else
+		w->oom = true;
 	jw_obj_end(w);
 
 	if (ind->prim == TC_END || ind->prim == TC_U_ABORT || ind->prim == TC_P_ABORT)
@@ -929,6 +953,7 @@ static int tj_destructor(struct tc_json *tj)
 {
 	jw_free(&tj->w);
 	jw_free(&tj->scratch_w);
+	jw_free(&tj->comps_w);
 	jv_doc_free(&tj->req);
 	return 0;
 }
@@ -945,6 +970,7 @@ struct tc_json *tc_json_alloc(void *ctx, struct tcap_ctx *tcap, const struct tc_
 	hash_init(tj->dlgs);
 	jw_init(&tj->w);
 	jw_init(&tj->scratch_w);
+	jw_init(&tj->comps_w);
 	jv_doc_init(&tj->req);
 	talloc_set_destructor(tj, tj_destructor);
 	ss7_codec_init();

@@ -25,6 +25,10 @@ struct tc_json_msg {
 	int32_t op;			/* the first component's operation: an invoke's own, or the
 					 * one of the invoke it answers; -1: none or unknown */
 	const char *op_name;		/* its name in (proto, version), NULL if unknown */
+	/* The first invoke cannot be served as it is (Q.773 invoke problem): an operation the
+	 * tables do not know or a global one, "unrecognizedOperation"; an argument that does
+	 * not decode as its type, "mistypedParameter". NULL: fine, or no invoke. */
+	const char *invoke_problem;
 };
 
 struct tc_json_ops {

@@ -897,6 +897,15 @@ int nats_bus_unsubscribe(struct nats_bus *b, unsigned int sub_tag)
 	return n ? 0 : -ENOENT;
 }
 
+bool nats_bus_flush(struct nats_bus *b, unsigned int timeout_ms)
+{
+	int64_t deadline = nats_now_ms() + timeout_ms;
+
+	while (b->txq.msgs && nats_now_ms() < deadline)
+		nats_loop_pump(b, 5);
+	return !b->txq.msgs && nats_loop_flush(b, deadline);
+}
+
 const char *nats_bus_msg_header(struct nats_bus *b, const char *key)
 {
 	const char *v = NULL;

@@ -157,6 +157,11 @@ int nats_bus_subscribe(struct nats_bus *b, const char *subject, const char *queu
  * more; messages already received are still delivered. 0, -ENOENT (none), -ENOBUFS. */
 int nats_bus_unsubscribe(struct nats_bus *b, unsigned int sub_tag);
 
+/* Write out what waits and wait (at most timeout_ms) for the server's PONG: everything sent
+ * before, an unsubscription among it, has been processed. Blocks the loop: for start and
+ * stop only. True when the server answered. */
+bool nats_bus_flush(struct nats_bus *b, unsigned int timeout_ms);
+
 /* Queue a message. Returns 0 (queued), -ENOBUFS (publish buffer full: counted as dropped),
  * -EINVAL (bad subject or header), -EMSGSIZE (beyond the server's max_payload). While the
  * server is away messages stay queued within the bound and go out after the reconnection. */

@@ -437,6 +437,50 @@ static void ussd_menu(void)
 	nothing_left("USSD abort");
 }
 
+/* An invoke no application could answer either (an operation the tables do not know, an
+ * argument that does not decode as its type) is rejected at once, per Q.773, with End; the
+ * event still goes out, as an event rather than a request. */
+static void invokes_rejected(void)
+{
+	unsigned int published = bus.published, requests = bus.requests;
+
+	net("{\"request\":\"begin\",\"ac\":\"shortMsgGatewayContext-v3\","
+	    "\"called\":{\"gt\":\"491700000006\",\"ssn\":6},\"calling\":{\"gt\":\"491700000100\",\"ssn\":8},"
+	    "\"components\":[{\"invoke\":{\"invokeId\":3,\"operation\":\"sendRoutingInfoForSM\","
+	    "\"argumentHex\":\"3003800101\"}}]}");
+	CHECK(bus.published == published + 1 && bus.requests == requests && !bus.asked,
+	      "a mistyped argument: published as an event, nobody asked");
+	EXPECT_BUS("\"event\":\"begin\"", "\"_error\":\"RoutingInfoForSM-Arg");
+	CHECK(!strstr(bus.json, "\"answer\""), "the event asks for no answer: %s", bus.json);
+	EXPECT_NET("\"event\":\"end\"", "\"reject\":{\"invokeId\":3,\"problem\":\"invoke\","
+		   "\"code\":\"mistypedParameter\"");
+	CHECK(ctr(GW_CTR_INVOKE_REJECTED) == 1, "counted in invoke:rejected");
+	nothing_left("mistyped argument");
+
+	net("{\"request\":\"begin\",\"ac\":\"shortMsgGatewayContext-v3\","
+	    "\"called\":{\"gt\":\"491700000006\",\"ssn\":6},\"calling\":{\"gt\":\"491700000100\",\"ssn\":8},"
+	    "\"components\":[{\"invoke\":{\"invokeId\":4,\"opcode\":120,\"argumentHex\":\"0500\"}}]}");
+	CHECK(!bus.asked, "an unknown operation: nobody asked");
+	EXPECT_NET("\"event\":\"end\"", "\"reject\":{\"invokeId\":4,\"problem\":\"invoke\","
+		   "\"code\":\"unrecognizedOperation\"");
+	CHECK(ctr(GW_CTR_INVOKE_REJECTED) == 2, "counted in invoke:rejected");
+	nothing_left("unknown operation");
+
+	/* a well-formed invoke after a bad second one: asked as usual (only the first invoke
+	 * waits for an answer) */
+	net("{\"request\":\"begin\",\"ac\":\"shortMsgGatewayContext-v3\","
+	    "\"called\":{\"gt\":\"491700000006\",\"ssn\":6},\"calling\":{\"gt\":\"491700000100\",\"ssn\":8},"
+	    "\"components\":[{\"invoke\":{\"invokeId\":1,\"operation\":\"sendRoutingInfoForSM\",\"argument\":"
+	    "{\"msisdn\":{\"digits\":\"491719876543\"},\"sm-RP-PRI\":true,"
+	    "\"serviceCentreAddress\":{\"digits\":\"491700000100\"}}}},"
+	    "{\"invoke\":{\"invokeId\":2,\"opcode\":120,\"argumentHex\":\"0500\"}}]}");
+	CHECK(bus.asked && ctr(GW_CTR_INVOKE_REJECTED) == 2, "the first invoke decides: asked");
+	answer("{\"result\":{\"imsi\":\"262019876543210\",\"locationInfoWithLMSI\":"
+	       "{\"networkNode-Number\":{\"digits\":\"491700000300\"}}}}");
+	EXPECT_NET("\"event\":\"end\"", "\"result\":{\"invokeId\":1");
+	nothing_left("answered, with a second invoke");
+}
+
 static void defaults(void)
 {
 	uint64_t token;
@@ -712,6 +756,7 @@ int main(void)
 
 	mo_sms_answered();
 	ussd_menu();
+	invokes_rejected();
 	defaults();
 	overload(&cfg, ctx);
 	app_requests();

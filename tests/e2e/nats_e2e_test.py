@@ -16,6 +16,8 @@ Configurations and the network's scenario are in tests/e2e/nats/. Checked, each 
   5 req-ussd     network-initiated USSD: unstructuredSS-Request then -Notify on the same dialogue
   6 defaults     no answer in time (answer-timeout operation), no responders (at once)
   7 bad-answer   not JSON, JSON of the wrong shape, a result that does not encode
+ 7b bad-invoke   an argument that does not decode, an unknown operation: the gateway asks
+                 nobody and ends with a Reject (mistypedParameter, unrecognizedOperation)
   8 bad-request  malformed JSON, unknown operation, missing parameters, impossible destination,
                  unknown dialogue: refused with the reason
   9 ha           a second instance: both take requests and publish events (instance field)
@@ -110,7 +112,7 @@ CONTRACT = Contract()
 # The watcher's subjects: everything the gateway publishes except checkIMEI, whose
 # request must find no responders at all (test 6)
 WATCH_OPS = ('mo-ForwardSM', 'processUnstructuredSS-Request', 'unstructuredSS-Request', 'sendRoutingInfoForSM',
-             'anyTimeInterrogation', 'mt-ForwardSM', 'unstructuredSS-Notify')
+             'anyTimeInterrogation', 'mt-ForwardSM', 'unstructuredSS-Notify', 'op120')
 
 
 class Watcher(threading.Thread):
@@ -471,6 +473,19 @@ def t7_bad_answers(t, app):
           'each got the bad-answer default (ReturnError unexpectedDataValue) and the gateway lives on',
           len(sent) == len(garbage) and t.gw1.p.poll() is None, sent)
     t.expect['answer:bad'] = ('==', len(garbage))
+
+
+def t7b_bad_invokes(t, app, watcher):
+    n0 = len(watcher.snapshot())
+    rc1, summ1, _ = run_flow(t, app, 'sri-mistyped', lambda s, e: None, name='7b mistyped')
+    rc2, summ2, _ = run_flow(t, app, 'unknown-operation', lambda s, e: None, name='7b unknown-op')
+    seen = watcher.snapshot()[n0:]
+    asked = [m for m in seen if m[1]]
+    begins = [m for m in seen if (m[2] or {}).get('event') == 'begin']
+    check('7b bad-invoke: both begins published as events, neither as a request for an answer, with the '
+          'argument in hex and the reason', len(begins) == 2 and not asked and
+          all(dig(comp(m[2], 'invoke'), '_error') for m in begins), (len(begins), asked[:2]))
+    t.expect['invoke:rejected'] = ('==', 2)
 
 
 # ---- 11: KV ---------------------------------------------------------------------------------
@@ -835,15 +850,21 @@ def check_capture(t, cap):
     cap.check_whole(gaps)
     wrapped = capture.sctp_pcap(msgs, t.tmp)
     rc, rows, err = capture.tshark_fields(wrapped, ['m3ua.message_class', 'm3ua.message_type', 'sccp.message_type',
-                                                   'gsm_old.localValue', '_ws.malformed', 'sctp.srcport'],
+                                                   'gsm_old.localValue', '_ws.malformed', 'sctp.srcport',
+                                                   'gsm_old.invokeProblem'],
                                           ['-o', 'sccp.defragment_xudt:TRUE'])
-    malformed = [r for r in rows if r[4]]
+    # the network's begin of 7b with operation 120, which no MAP version defines: input the
+    # gateway must reject, and which Wireshark calls malformed; everything else must be clean
+    malformed = [r for r in rows if r[4] and r[3] != '120']
     check('13 capture: %d M3UA messages through osmo-stp, tshark finds no malformed frame' % len(msgs),
           rc == 0 and msgs and not malformed, 'rc=%d malformed=%s %s' % (rc, malformed[:3], err[:200]))
     ops = {o for r in rows if r[0] == '1' for o in r[3].split(',') if o}
     want = {'46', '59', '60', '45', '44', '71', '43', '61'}
     check('13 capture: tshark reads MO-FSM, USSD (59, 60, 61), SRI-for-SM, MT-FSM, ATI and checkIMEI',
           want <= ops, sorted(ops))
+    rejects = {p for r in rows for p in r[6].split(',') if p}
+    check('13 capture: tshark reads the Rejects of 7b: invoke problems mistypedParameter (2) and '
+          'unrecognizedOperation (1)', {'1', '2'} <= rejects, sorted(rejects))
     aspia = [r for r in rows if r[0] == '4' and r[1] == '2' and r[5] == str(GW1_PORT)]
     check('13 capture: instance 1 sent ASPIA while draining', aspia, [r for r in rows if r[0] == '4'][:6])
 
@@ -908,6 +929,7 @@ def main():
         t11_kv(t, app)
         t6_defaults(t, app, watcher)
         t7_bad_answers(t, app)
+        t7b_bad_invokes(t, app, watcher)
         app.unsubscribe_all()
         t4_t5_requests(t, app)
         t8_bad_requests(t, app)
