@@ -70,6 +70,11 @@ int ss7_codec_param_decode(const struct ss7_param_ref *ref, const uint8_t *tlv, 
 /* Encode the JSON text of one parameter; returns the TLV length or -1. */
 long ss7_codec_param_encode(const struct ss7_param_ref *ref, const char *json, size_t json_len,
 			    uint8_t *out, size_t cap, char *err, size_t errsz);
+/* The same from a parsed value (src/codec/jv.h), without writing it out and parsing it
+ * again: for callers that hold the JSON as a tree already. */
+struct jv;
+long ss7_codec_param_encode_jv(const struct ss7_param_ref *ref, const struct jv *v,
+			       uint8_t *out, size_t cap, char *err, size_t errsz);
 
 /* Operation and error names (the specs' identifiers) <-> local codes. A code's
  * name may differ by version (MAP opcode 46 is forwardSM in v1/v2 and

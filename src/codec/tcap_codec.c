@@ -697,18 +697,17 @@ int ss7_codec_param_decode(const struct ss7_param_ref *ref, const uint8_t *tlv, 
 	return 0;
 }
 
-long ss7_codec_param_encode(const struct ss7_param_ref *ref, const char *json, size_t json_len,
-			    uint8_t *out, size_t cap, char *err, size_t errsz)
+long ss7_codec_param_encode_jv(const struct ss7_param_ref *ref, const struct jv *v,
+			       uint8_t *out, size_t cap, char *err, size_t errsz)
 {
 	static const struct ss7_codec_opts defaults;
-	static __thread struct jv_doc doc;
 	struct tcap_state st = { .opts = &defaults };
 	struct asn_json c = {
 		.hooks = &encode_hooks, .user = &st,
 		.err = err, .errsz = errsz, .ussd_dcs = -1, .sms_dir = -1,
 	};
 	asn_TYPE_descriptor_t *types[MAX_PARAM_TYPES];
-	char jerr[128], why[200] = "";
+	char why[200] = "";
 	size_t mark = asn_ext_mark();
 	long rc = -1;
 	int n, i;
@@ -719,10 +718,7 @@ long ss7_codec_param_encode(const struct ss7_param_ref *ref, const char *json, s
 	n = param_ref_types(&st, ref, types, err, errsz);
 	if (!n)
 		return -1;
-	if (jv_parse(&doc, json, json_len, jerr, sizeof(jerr)))
-		return asn_json_error(&c, "JSON %s", jerr);
 	c.version = st.version;
-	st.doc = &doc;
 	asn_arena_begin();
 	/* newest matching version first; an older syntax only if the newest cannot take it */
 	for (i = 0; i < n && rc < 0; i++) {
@@ -730,7 +726,7 @@ long ss7_codec_param_encode(const struct ss7_param_ref *ref, const char *json, s
 		char tmp[200] = "";
 		c.err = tmp;
 		c.errsz = sizeof(tmp);
-		if (asn_json_to_any(&c, types[i], doc.root, &any) == 0) {
+		if (asn_json_to_any(&c, types[i], v, &any) == 0) {
 			if ((size_t)any.size <= cap) {
 				memcpy(out, any.buf, (size_t)any.size);
 				rc = any.size;
@@ -750,5 +746,19 @@ long ss7_codec_param_encode(const struct ss7_param_ref *ref, const char *json, s
 	if (rc < 0)
 		asn_json_error(&c, "%s", why);
 	return rc;
+}
+
+long ss7_codec_param_encode(const struct ss7_param_ref *ref, const char *json, size_t json_len,
+			    uint8_t *out, size_t cap, char *err, size_t errsz)
+{
+	static __thread struct jv_doc doc;
+	char jerr[128];
+
+	if (jv_parse(&doc, json, json_len, jerr, sizeof(jerr))) {
+		if (err && errsz)
+			snprintf(err, errsz, "JSON %s", jerr);
+		return -1;
+	}
+	return ss7_codec_param_encode_jv(ref, doc.root, out, cap, err, errsz);
 }
 

@@ -47,7 +47,6 @@ struct tc_json {
 	unsigned int n_dlgs;
 	struct jw w;			/* events are written here */
 	struct jw comps_w;		/* an event's components, written before its envelope */
-	struct jw scratch_w;		/* a parameter's JSON, re-serialised for the codec */
 	struct jv_doc req;		/* the request being carried out */
 	struct sccp_addr calling;	/* default calling address of a begin */
 	bool have_calling;
@@ -616,12 +615,7 @@ static int param_of(struct tc_json *tj, const jv_t *body, const char *key, const
 		if (!have_code)
 			return fail(err, errsz, "%s: a value needs its operation or error (or give %s)",
 				    key, hexkey);
-		jw_reset(&tj->scratch_w);
-		jv_write(&tj->scratch_w, v);
-		if (!jw_ok(&tj->scratch_w))
-			return fail(err, errsz, "out of memory");
-		n = ss7_codec_param_encode(ref, jw_cstr(&tj->scratch_w), tj->scratch_w.len,
-					   tj->scratch + *used, SCRATCH - *used, why, sizeof(why));
+		n = ss7_codec_param_encode_jv(ref, v, tj->scratch + *used, SCRATCH - *used, why, sizeof(why));
 		if (n < 0)
 			return fail(err, errsz, "%s: %s", key, why);
 	} else {
@@ -952,7 +946,6 @@ refused:
 static int tj_destructor(struct tc_json *tj)
 {
 	jw_free(&tj->w);
-	jw_free(&tj->scratch_w);
 	jw_free(&tj->comps_w);
 	jv_doc_free(&tj->req);
 	return 0;
@@ -969,7 +962,6 @@ struct tc_json *tc_json_alloc(void *ctx, struct tcap_ctx *tcap, const struct tc_
 	tj->priv = priv;
 	hash_init(tj->dlgs);
 	jw_init(&tj->w);
-	jw_init(&tj->scratch_w);
 	jw_init(&tj->comps_w);
 	jv_doc_init(&tj->req);
 	talloc_set_destructor(tj, tj_destructor);
