@@ -88,9 +88,9 @@ static natsStatus ev_read(void *user, bool add)
 
 	pthread_mutex_lock(&b->el_mu);
 	b->el_read = add;
-	pthread_mutex_unlock(&b->el_mu);
 	if (!add)	/* nats.c is about to reconnect or close: give it nothing more */
 		atomic_store(&b->live, false);
+	pthread_mutex_unlock(&b->el_mu);
 	changed(b);
 	return NATS_OK;
 }
@@ -131,8 +131,8 @@ static natsStatus ev_detach(void *user)
 	pthread_mutex_lock(&b->el_mu);
 	b->el_fd = -1;
 	b->el_read = b->el_write = false;
-	pthread_mutex_unlock(&b->el_mu);
 	atomic_store(&b->live, false);
+	pthread_mutex_unlock(&b->el_mu);
 	changed(b);
 	return NATS_OK;
 }
@@ -192,12 +192,13 @@ void nats_loop_sync(struct nats_bus *b)
 			b->write_since_ms = nats_now_ms();
 		ofd->when = OSMO_FD_READ | (b->el_write ? OSMO_FD_WRITE : 0);
 	}
-	pthread_mutex_unlock(&b->el_mu);
 	/* Newly attached (connected or reconnected): a new buffer. What waits goes at the next
-	 * turn, from sock_cb or the incoming queue's callback, outside nats.c's callbacks. */
+	 * turn, from sock_cb or the incoming queue's callback, outside nats.c's callbacks.
+	 * Under el_mu, so that a stop from another thread is never overwritten. */
 	if (reg && !atomic_load(&b->live))
 		b->handed = 0;
 	atomic_store(&b->live, reg);
+	pthread_mutex_unlock(&b->el_mu);
 }
 
 /* Give one message, subscription or unsubscription to nats.c.
@@ -449,8 +450,14 @@ void nats_loop_check_stall(struct nats_bus *b)
 	 * would: the next read sees the end, and nats.c reconnects. */
 	LOGNATS(LOGL_ERROR, "nats-server has taken nothing for %" PRId64 " ms (connect-timeout %u ms): "
 		"dropping the connection, nats.c reconnects\n", waited, b->cfg.connect_timeout_ms);
-	atomic_store(&b->live, false);
-	shutdown(ofd->fd, SHUT_RDWR);
+	/* under el_mu: nats.c stops polling (our read callback, which needs el_mu) before it
+	 * closes the socket, so while el_read holds the descriptor is still its socket */
+	pthread_mutex_lock(&b->el_mu);
+	if (b->el_read && b->el_fd == ofd->fd) {
+		atomic_store(&b->live, false);
+		shutdown(ofd->fd, SHUT_RDWR);
+	}
+	pthread_mutex_unlock(&b->el_mu);
 	b->write_since_ms = nats_now_ms();
 }
 
