@@ -127,13 +127,13 @@ static const void *member_value(const void *sptr, const asn_TYPE_member_t *m)
 }
 
 /* Unknown extension runs recorded for sptr that stand before member "at". */
-static int put_runs(struct dw *w, const void *sptr, int at)
+static int put_runs(struct dw *w, const asn_TYPE_descriptor_t *td, const void *sptr, int at)
 {
 	const struct asn_ext_run *r, *runs[16];
 	size_t cursor = 0;
 	int n = 0, rc;
 
-	while ((r = asn_ext_next(sptr, &cursor)))
+	while ((r = asn_ext_next(td, sptr, &cursor)))
 		if (r->before == at) {
 			if (n == 16)
 				return ASN_DER_UNSUPPORTED;
@@ -149,10 +149,10 @@ static int encode_sequence(struct dw *w, asn_TYPE_descriptor_t *td, const void *
 			   ber_tlv_tag_t tag)
 {
 	size_t end = w->pos, cursor = 0;
-	bool ext = asn_ext_next(sptr, &cursor) != NULL;
+	bool ext = asn_ext_next(td, sptr, &cursor) != NULL;
 	int i, rc;
 
-	if (ext && (rc = put_runs(w, sptr, td->elements_count)))
+	if (ext && (rc = put_runs(w, td, sptr, td->elements_count)))
 		return rc;
 	for (i = td->elements_count - 1; i >= 0; i--) {
 		asn_TYPE_member_t *m = &td->elements[i];
@@ -164,7 +164,7 @@ static int encode_sequence(struct dw *w, asn_TYPE_descriptor_t *td, const void *
 		} else if (!m->optional) {
 			return ASN_DER_INVALID;
 		}
-		if (ext && (rc = put_runs(w, sptr, i)))
+		if (ext && (rc = put_runs(w, td, sptr, i)))
 			return rc;
 	}
 	return put_tags(w, td, end - w->pos, tag_mode, 1, tag);

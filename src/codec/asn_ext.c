@@ -5,7 +5,8 @@
  * extensible type are wrapped: decoding records each run of skipped TLVs with
  * the member it stood before, encoding writes the runs back in those places.
  * The records live in a per-thread side table for the duration of one
- * conversion, keyed by structure address.
+ * conversion, keyed by type and structure address: a SEQUENCE embedded as the
+ * first member of another has its parent's address.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "asn_json.h"
 
 struct ext_entry {
+	const asn_TYPE_descriptor_t *td;
 	const void *sptr;
 	struct asn_ext_run run;
 	bool owned;			/* run.tlv was allocated, not a view of the input */
@@ -48,7 +50,8 @@ void asn_ext_recording(bool on)
 	tab.active = on;
 }
 
-static int add(const void *sptr, const uint8_t *tlv, size_t len, int before, bool owned)
+static int add(const asn_TYPE_descriptor_t *td, const void *sptr, const uint8_t *tlv, size_t len, int before,
+	       bool owned)
 {
 	if (tab.n == tab.cap) {
 		size_t cap = tab.cap ? tab.cap * 2 : 16;
@@ -59,37 +62,42 @@ static int add(const void *sptr, const uint8_t *tlv, size_t len, int before, boo
 		tab.cap = cap;
 	}
 	tab.v[tab.n++] = (struct ext_entry){
-		.sptr = sptr, .run = { .tlv = tlv, .len = len, .before = before }, .owned = owned,
+		.td = td, .sptr = sptr, .run = { .tlv = tlv, .len = len, .before = before }, .owned = owned,
 	};
 	return 0;
 }
 
-const struct asn_ext_run *asn_ext_next(const void *sptr, size_t *cursor)
+static bool is(const struct ext_entry *e, const asn_TYPE_descriptor_t *td, const void *sptr)
+{
+	return e->sptr == sptr && e->td == td;
+}
+
+const struct asn_ext_run *asn_ext_next(const asn_TYPE_descriptor_t *td, const void *sptr, size_t *cursor)
 {
 	size_t i = *cursor;
 
-	if (i == 0) {		/* find the (last added) group of sptr */
-		for (i = tab.n; i > 0 && tab.v[i - 1].sptr != sptr; i--)
+	if (i == 0) {		/* find the (last added) group of (td, sptr) */
+		for (i = tab.n; i > 0 && !is(&tab.v[i - 1], td, sptr); i--)
 			;
 		if (!i)
 			return NULL;
-		while (i > 1 && tab.v[i - 2].sptr == sptr)
+		while (i > 1 && is(&tab.v[i - 2], td, sptr))
 			i--;
-	} else if (i > tab.n || tab.v[i - 1].sptr != sptr) {
+	} else if (i > tab.n || !is(&tab.v[i - 1], td, sptr)) {
 		return NULL;
 	}
 	*cursor = i + 1;
 	return &tab.v[i - 1].run;
 }
 
-int asn_ext_add(const void *sptr, const uint8_t *tlv, size_t len, int before)
+int asn_ext_add(const asn_TYPE_descriptor_t *td, const void *sptr, const uint8_t *tlv, size_t len, int before)
 {
 	uint8_t *copy = malloc(len ? len : 1);
 
 	if (!copy)
 		return -1;
 	memcpy(copy, tlv, len);
-	if (add(sptr, copy, len, before, true)) {
+	if (add(td, sptr, copy, len, before, true)) {
 		free(copy);
 		return -1;
 	}
@@ -181,7 +189,7 @@ static void record_unknown(asn_TYPE_descriptor_t *td, const void *sptr, const ui
 	if (!tab.active)
 		return;		/* a decode outside a conversion: nobody reads the records */
 	for (i = 0; i < nruns; i++)
-		add(sptr, runs[i].tlv, runs[i].len, runs[i].before < 0 ? td->elements_count : runs[i].before, false);
+		add(td, sptr, runs[i].tlv, runs[i].len, runs[i].before < 0 ? td->elements_count : runs[i].before, false);
 }
 
 static asn_dec_rval_t ext_decode_ber(asn_codec_ctx_t *cc, asn_TYPE_descriptor_t *td, void **sptr,
@@ -202,13 +210,13 @@ static void *member_value(void *sptr, asn_TYPE_member_t *m)
 }
 
 /* Write the runs recorded before member "at" (elements_count: the end). */
-static ssize_t write_runs(const void *sptr, int at, asn_app_consume_bytes_f *cb, void *app_key)
+static ssize_t write_runs(asn_TYPE_descriptor_t *td, const void *sptr, int at, asn_app_consume_bytes_f *cb, void *app_key)
 {
 	const struct asn_ext_run *r;
 	size_t cursor = 0;
 	ssize_t n = 0;
 
-	while ((r = asn_ext_next(sptr, &cursor)))
+	while ((r = asn_ext_next(td, sptr, &cursor)))
 		if (r->before == at) {
 			if (cb && cb(r->tlv, r->len, app_key) < 0)
 				return -1;
@@ -226,7 +234,7 @@ static asn_enc_rval_t ext_encode_der(asn_TYPE_descriptor_t *td, void *sptr, int 
 	ssize_t hdr, n;
 	int i, pass;
 
-	if (!asn_ext_next(sptr, &cursor))
+	if (!asn_ext_next(td, sptr, &cursor))
 		return SEQUENCE_encode_der(td, sptr, tag_mode, tag, cb, app_key);
 	/* pass 0 sizes the contents, pass 1 writes them after the header */
 	for (pass = 0; pass < (cb ? 2 : 1); pass++) {
@@ -241,7 +249,7 @@ static asn_enc_rval_t ext_encode_der(asn_TYPE_descriptor_t *td, void *sptr, int 
 			void *mp;
 			asn_enc_rval_t r;
 
-			n = write_runs(sptr, i, pass ? cb : NULL, app_key);
+			n = write_runs(td, sptr, i, pass ? cb : NULL, app_key);
 			if (n < 0)
 				return er;
 			size += pass ? 0 : (size_t)n;

@@ -329,18 +329,18 @@ static void unknown_ext_to_json(struct asn_json *c, asn_TYPE_descriptor_t *td, c
 	const struct asn_ext_run *r, *first;
 	size_t cursor = 0;
 
-	first = asn_ext_next(sptr, &cursor);
+	first = asn_ext_next(td, sptr, &cursor);
 	if (!first)
 		return;
 	c->unknown_ext_seen++;
 	jw_key(c->w, ASN_JSON_UNKNOWN_EXT);
-	r = asn_ext_next(sptr, &cursor);
+	r = asn_ext_next(td, sptr, &cursor);
 	if (!r && first->before == td->elements_count) {
 		jw_hex(c->w, first->tlv, first->len);
 		return;
 	}
 	jw_arr_begin(c->w);
-	for (cursor = 0; (r = asn_ext_next(sptr, &cursor));) {
+	for (cursor = 0; (r = asn_ext_next(td, sptr, &cursor));) {
 		jw_obj_begin(c->w);
 		if (r->before >= 0 && r->before < td->elements_count)
 			jw_kstr(c->w, "before", td->elements[r->before].name);

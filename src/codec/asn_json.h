@@ -150,10 +150,11 @@ bool asn_ext_extensible(asn_TYPE_descriptor_t *td);
 void asn_ext_recording(bool on);
 size_t asn_ext_mark(void);
 void asn_ext_release(size_t mark);
-/* Iterate the runs of sptr: start with *cursor = 0; NULL at the end. */
-const struct asn_ext_run *asn_ext_next(const void *sptr, size_t *cursor);
-/* Record a run (copied) for sptr; all runs of one structure must be added together. */
-int asn_ext_add(const void *sptr, const uint8_t *tlv, size_t len, int before);
+/* Iterate the runs of the structure sptr of type td: start with *cursor = 0; NULL at the
+ * end. The type is part of the key: an embedded first member has its parent's address. */
+const struct asn_ext_run *asn_ext_next(const asn_TYPE_descriptor_t *td, const void *sptr, size_t *cursor);
+/* Record a run (copied) for it; all runs of one structure must be added together. */
+int asn_ext_add(const asn_TYPE_descriptor_t *td, const void *sptr, const uint8_t *tlv, size_t len, int before);
 
 /*
  * Value hooks for telecom types (codec_hooks.c). codec_value_to_json returns 1

@@ -325,7 +325,7 @@ static int unknown_run_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, 
 	}
 	if (check_unknown_tlvs(c, td, buf, (size_t)n))
 		return -1;
-	if (asn_ext_add(sptr, buf, (size_t)n, at))
+	if (asn_ext_add(td, sptr, buf, (size_t)n, at))
 		return asn_json_error(c, "%s: out of memory", type_name(td));
 	return 0;
 }
