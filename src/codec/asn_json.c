@@ -515,11 +515,16 @@ int asn_ber_to_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const uint8_t
 	int rc = -1;
 
 	asn_ext_recording(true);
+	asn_strict_reset();
 	rv = ber_decode(&cc, td, &st, buf, len);
 	asn_ext_recording(false);
 	if (rv.code != RC_OK) {
-		asn_json_error(c, "%s: %s at offset %zu", td->name,
-			       rv.code == RC_WMORE ? "truncated" : "malformed", rv.consumed);
+		char rule[200];
+		if (rv.code == RC_FAIL && asn_strict_reason(buf, len, rule, sizeof(rule)))
+			asn_json_error(c, "%s: %s", td->name, rule);
+		else
+			asn_json_error(c, "%s: %s at offset %zu", td->name,
+				       rv.code == RC_WMORE ? "truncated" : "malformed", rv.consumed);
 		goto out;
 	}
 	if (rv.consumed != len) {

@@ -130,6 +130,17 @@ size_t asn_struct_size(asn_TYPE_descriptor_t *td);
 /* The 1-based index of the CHOICE alternative present in sptr, 0 if none. */
 int asn_choice_present(asn_TYPE_descriptor_t *td, const void *sptr);
 
+/*
+ * X.690 rules asn1c's BER decoders leave out (asn_strict.c): installed once,
+ * before the types are primed. A decode that failed on one leaves the reason,
+ * with its offset in base[0..len) when it lies there.
+ */
+void asn_strict_install(void);
+void asn_strict_reset(void);
+const char *asn_strict_reason(const uint8_t *base, size_t len, char *buf, size_t bufsz);
+/* p[0..n) is exactly one whole TLV */
+bool asn_strict_one_tlv(const uint8_t *p, size_t n);
+
 /* BER-decode buf as td and write its JSON; on failure returns -1 and says why. */
 int asn_ber_to_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const uint8_t *buf, size_t len);
 /* Build td from v and DER-encode it into a freshly allocated ANY. */

@@ -54,6 +54,8 @@ static void init_once(void)
 {
 	asn_TYPE_descriptor_t **tdp;
 
+	/* before priming: derived types copy their base's decoder then */
+	asn_strict_install();
 	for (tdp = asn_pdu_collection; *tdp; tdp++)
 		asn_json_prime(*tdp);
 	td_dialogue_pdu = find_type("DialoguePDU");

@@ -38,6 +38,11 @@ def begin(*params, opcode=45, tag=0x30, dialogue=AARQ_SRI_SM):
 
 GOOD = begin(MSISDN, PRI, SCA)
 
+
+def dialogue(pv=H('0780'), acn=H('04000001001403')):
+    return tlv(0x6b, tlv(0x28, tlv(0x06, H('00118605010101')), tlv(0xa0, tlv(
+        0x60, tlv(0x80, pv), tlv(0xa1, tlv(0x06, acn))))))
+
 REJECT = 'reject'      # exit 2 with a message containing the text
 FLAGGED = 'flagged'    # exit 0, the invoke's parameter stays hex with "_error"
 NOTED = 'noted'        # exit 0, an "_error" annotation containing the text
@@ -86,7 +91,9 @@ CASES = [
     ('param-duplicated-member', begin(MSISDN, MSISDN, PRI, SCA), FLAGGED, 'RoutingInfoForSM-Arg'),
     ('param-wrong-tag', begin(MSISDN, PRI, SCA, tag=0x31), FLAGGED, 'RoutingInfoForSM-Arg'),
     ('param-msisdn-too-long', begin(tlv(0x80, H('91' + '99' * 20)), PRI, SCA), FLAGGED, 'RoutingInfoForSM-Arg'),
-    ('param-boolean-two-octets', begin(MSISDN, tlv(0x81, H('ffff')), SCA), LENIENT, ''),
+    # X.690 inside a parameter (issue 9): never a result as if it were valid
+    ('param-boolean-two-octets', begin(MSISDN, tlv(0x81, H('ffff')), SCA), FLAGGED, 'BOOLEAN without exactly one'),
+    ('param-boolean-empty', begin(MSISDN, tlv(0x81, b''), SCA), FLAGGED, 'BOOLEAN without exactly one'),
     # after the extension marker an unknown field is legal, however deep: kept as raw TLVs
     ('param-deep-unknown-extension', begin(MSISDN, PRI, SCA, tlv(H('bf40'), nested(300))), NOTED, '"_unknownExtensions":"bf40'),
     # ... but 2000 levels of indefinite length exceed the decoder's stack budget
@@ -94,11 +101,45 @@ CASES = [
     # the parameter's own TLVs are read to find its end, so broken ones break the component
     ('param-truncated-inner-tlv', begin(MSISDN, PRI, SCA, H('00')), REJECT, 'TCMessage'),
     ('unknown-opcode', begin(MSISDN, opcode=99), FLAGGED, 'unknown MAP operation 99'),
+    # X.690 in the TCAP message and its dialogue portion (issue 9)
+    ('acn-unterminated', tlv(0x62, tlv(0x48, H('01')), dialogue(acn=H('040000010014') + b'\x83')), REJECT, 'unterminated (X.690 8.19.2)'),
+    ('acn-leading-0x80', tlv(0x62, tlv(0x48, H('01')), dialogue(acn=H('0400000100801403'))), REJECT, 'leading 0x80 octet'),
+    ('acn-empty', tlv(0x62, tlv(0x48, H('01')), dialogue(acn=b'')), REJECT, 'OBJECT IDENTIFIER without content octets'),
+    ('protocol-version-9-unused-bits', tlv(0x62, tlv(0x48, H('01')), dialogue(pv=H('0980'))), REJECT, 'more than 7 unused bits'),
+    ('protocol-version-empty-with-unused-bits', tlv(0x62, tlv(0x48, H('01')), dialogue(pv=H('03'))), REJECT, 'empty BIT STRING'),
+    ('invoke-id-empty', tlv(0x62, tlv(0x48, H('01')), tlv(0x6c, tlv(0xa1, tlv(0x02, b''), tlv(0x02, H('2d'))))), REJECT, 'INTEGER without content octets'),
+    ('invoke-id-redundant-octet', tlv(0x62, tlv(0x48, H('01')), tlv(0x6c, tlv(0xa1, tlv(0x02, H('0001')), tlv(0x02, H('2d'))))), REJECT, 'redundant leading octet (X.690 8.3.2)'),
+    ('opcode-redundant-octet', tlv(0x62, tlv(0x48, H('01')), tlv(0x6c, tlv(0xa1, tlv(0x02, H('01')), tlv(0x02, H('002d'))))), REJECT, 'redundant leading octet'),
+    ('p-abort-cause-empty', tlv(0x67, tlv(0x49, H('01')), tlv(0x4a, b'')), REJECT, 'INTEGER without content octets'),
+    ('reject-null-with-content', tlv(0x65, tlv(0x48, H('01')), tlv(0x49, H('02')), tlv(0x6c, tlv(0xa4, tlv(0x05, H('00')), tlv(0x80, H('01'))))), REJECT, 'NULL with content octets'),
+    ('primitive-indefinite-length', begin(MSISDN, H('818000'), SCA), REJECT, 'indefinite length form'),
 ]
 
 
-def run(binary, data):
-    p = subprocess.run([binary, 'decode', data.hex()], capture_output=True, text=True, timeout=30)
+
+# One parameter (--param KIND --code N --proto P): X.690 and the open types
+PARAM = ['--param', 'argument', '--code', '45', '--proto', 'map']
+PARAM_CASES = [
+    # (name, args, hex, expectation, text)
+    ('param-only-boolean-two-octets', PARAM, tlv(0x30, MSISDN, tlv(0x81, H('ffff')), SCA), REJECT, 'BOOLEAN without exactly one content octet'),
+    ('param-only-boolean-indefinite', PARAM, tlv(0x30, MSISDN, H('818000'), SCA), REJECT, 'indefinite length form'),
+    ('param-only-null-with-content', ['--param', 'argument', '--code', '45', '--proto', 'map', '--version', '3'],
+     tlv(0x30, MSISDN, PRI, SCA, tlv(0x87, H('00'))), REJECT, 'NULL with content octets'),
+    ('param-only-integer-redundant', ['--param', 'argument', '--code', '63', '--proto', 'map'],
+     tlv(0x30, tlv(0x02, H('0001'))), REJECT, 'redundant leading octet'),
+    ('param-only-enumerated-empty', ['--param', 'argument', '--code', '47', '--proto', 'map', '--version', '3'],
+     tlv(0x30, tlv(0x04, H('919471000000')), tlv(0x04, H('9194710000f2')), tlv(0x0a, b'')), REJECT, 'INTEGER without content octets'),
+    ('param-only-bit-string-9-unused', ['--param', 'argument', '--code', '2', '--proto', 'map', '--version', '3'],
+     tlv(0x30, tlv(0x04, H('62021000000000f0')), tlv(0x81, H('919471000000')), tlv(0x04, H('919471000000')),
+         tlv(0xa6, tlv(0x80, H('0980')))), REJECT, 'more than 7 unused bits'),
+    # CAP ExtensionField.value [1] written primitive by another stack: no TLV inside, refused clearly
+    ('cap-extension-value-primitive', ['--param', 'argument', '--code', '33', '--proto', 'cap'],
+     H('301e800100810203e8a2123005020102810030090201030a01018101ff830164'), REJECT, 'not one whole TLV'),
+]
+
+
+def run(binary, data, args=()):
+    p = subprocess.run([binary, 'decode', *args, data.hex()], capture_output=True, text=True, timeout=30)
     return p.returncode, p.stdout, p.stderr
 
 
@@ -114,8 +155,8 @@ def flagged(out, text):
 def main():
     binary = sys.argv[1]
     passed = failed = 0
-    for name, data, want, text in CASES:
-        rc, out, err = run(binary, data)
+    for name, args, data, want, text in [(c[0], (), *c[1:]) for c in CASES] + PARAM_CASES:
+        rc, out, err = run(binary, data, args)
         if rc < 0 or rc > 2:
             ok, why = False, 'crashed (status %d): %s' % (rc, err.strip()[-300:])
         elif want == REJECT:
