@@ -193,8 +193,12 @@ static int any_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const jv
 		return asn_json_error(c, "%s: an open type without a known type takes a hex string",
 				      c->member ? c->member->name : type_name(td));
 	n = hex_decode(jv_string_value(v), buf, sizeof(buf));
-	if (n <= 0)
+	if (n < 0)
 		return asn_json_error(c, "%s: bad hex string", c->member ? c->member->name : type_name(td));
+	/* an explicit tag around it would be constructed: never with content that is no TLV */
+	if (!asn_strict_one_tlv(buf, (size_t)n))
+		return asn_json_error(c, "%s: an open type's value is one whole TLV (tag, length, contents)",
+				      c->member ? c->member->name : type_name(td));
 	return set_bytes(c, td, (OCTET_STRING_t *)any, buf, (size_t)n);
 }
 
