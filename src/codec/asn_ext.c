@@ -280,6 +280,22 @@ bool asn_ext_extensible(asn_TYPE_descriptor_t *td)
 
 void asn_ext_install(asn_TYPE_descriptor_t *td)
 {
+	/* asn1c 0.9.28 drops the marker of "SEQUENCE { ... }" (PCS-Extensions,
+	 * ShortTermDenialParam, ...): it would refuse every addition there. Each
+	 * memberless SEQUENCE of our ASN.1 is written so; mark it extensible. */
+	static struct asn_SEQUENCE_specifics_s memberless[32];	/* asn1c's are const */
+	static unsigned n_memberless;
+
+	if (asn_kind_of(td) == ASN_K_SEQUENCE && td->elements_count == 0
+	    && n_memberless < sizeof(memberless) / sizeof(memberless[0])) {
+		const asn_SEQUENCE_specifics_t *s = td->specifics;
+		if (s->ext_after < 0 && s->ext_before < 0) {
+			struct asn_SEQUENCE_specifics_s *m = &memberless[n_memberless++];
+			memcpy(m, s, sizeof(*m));
+			m->ext_before = 1;	/* extensions from member 0 on */
+			td->specifics = m;
+		}
+	}
 	if (!asn_ext_extensible(td))
 		return;
 	if (td->ber_decoder == SEQUENCE_decode_ber)

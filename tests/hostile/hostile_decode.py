@@ -47,6 +47,7 @@ REJECT = 'reject'      # exit 2 with a message containing the text
 FLAGGED = 'flagged'    # exit 0, the invoke's parameter stays hex with "_error"
 NOTED = 'noted'        # exit 0, an "_error" annotation containing the text
 LENIENT = 'lenient'    # exit 0: tolerated as BER decoders commonly do (documented)
+ROUNDTRIP = 'roundtrip'  # exit 0, the output contains the text, and encodes back to the same bytes
 
 
 def nested(depth):
@@ -133,6 +134,10 @@ PARAM_CASES = [
      tlv(0x30, tlv(0x04, H('62021000000000f0')), tlv(0x81, H('919471000000')), tlv(0x04, H('919471000000')),
          tlv(0xa6, tlv(0x80, H('0980')))), REJECT, 'more than 7 unused bits'),
     # CAP ExtensionField.value [1] written primitive by another stack: no TLV inside, refused clearly
+    # vectors from another stack's tests (issue 9)
+    # an unknown addition in an extensible SEQUENCE with no members yet (PCS-Extensions)
+    ('pcs-extensions-unknown-addition', ['--param', 'result', '--code', '3', '--proto', 'map'],
+     H('30073005a103800100'), ROUNDTRIP, '"pcs-Extensions":{"_unknownExtensions":"800100"}'),
     ('cap-extension-value-primitive', ['--param', 'argument', '--code', '33', '--proto', 'cap'],
      H('301e800100810203e8a2123005020102810030090201030a01018101ff830164'), REJECT, 'not one whole TLV'),
 ]
@@ -165,6 +170,11 @@ def main():
         elif want == NOTED:
             ok = rc == 0 and text in out and ('"_error":' in out or '_unknownExtensions' in text)
             why = 'expected an "_error" naming %r, got rc=%d %s%s' % (text, rc, out[:300], err.strip())
+        elif want == ROUNDTRIP:
+            back = subprocess.run([binary, 'encode', *args], input=out, capture_output=True, text=True, timeout=30)
+            ok = rc == 0 and text in out and back.returncode == 0 and back.stdout.strip() == data.hex()
+            why = 'expected %r and the same bytes back, got rc=%d %s%s / %s%s' % (
+                text, rc, out[:300], err.strip(), back.stdout.strip(), back.stderr.strip())
         elif want == LENIENT:
             ok = rc == 0
             why = 'expected it decoded, got rc=%d %s' % (rc, err.strip())
