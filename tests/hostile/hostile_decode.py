@@ -138,6 +138,10 @@ PARAM_CASES = [
     # an unknown addition in an extensible SEQUENCE with no members yet (PCS-Extensions)
     ('pcs-extensions-unknown-addition', ['--param', 'result', '--code', '3', '--proto', 'map'],
      H('30073005a103800100'), ROUNDTRIP, '"pcs-Extensions":{"_unknownExtensions":"800100"}'),
+    # without --version, a v3 result must not be read as v1 with its v3 fields hidden
+    ('sri-sm-result-v3-without-version', ['--param', 'result', '--code', '45', '--proto', 'map'],
+     H('301e040752001111111111a0088106919799191111820100a50602011e020128'), ROUNDTRIP,
+     '"ip-sm-gwGuidance":{"minimumDeliveryTimeValue":30,"recommendedDeliveryTimeValue":40}'),
     ('cap-extension-value-primitive', ['--param', 'argument', '--code', '33', '--proto', 'cap'],
      H('301e800100810203e8a2123005020102810030090201030a01018101ff830164'), REJECT, 'not one whole TLV'),
 ]
