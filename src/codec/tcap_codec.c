@@ -202,7 +202,9 @@ static int param_types(const struct tcap_state *st, asn_TYPE_descriptor_t *paren
  * Decode the parameter as the first candidate type that takes it whole: one
  * that leaves no unknown extensions wins over one that does (without an
  * application context, a v3 message read as its v2 type would show its v3
- * fields as unknown). On failure leave hex and the first type's reason.
+ * fields as unknown). On failure leave hex and the reason of the type that got
+ * furthest (a value out of range in the v3 type says more than a v1 type that
+ * does not know the field's tag), the first one among equals.
  */
 static int decode_param(struct asn_json *c, const ANY_t *any, asn_TYPE_descriptor_t *const *types, int n)
 {
@@ -210,12 +212,13 @@ static int decode_param(struct asn_json *c, const ANY_t *any, asn_TYPE_descripto
 	char *saved_err = c->err;
 	size_t saved_errsz = c->errsz;
 	char why[160];
-	int i, first_fit = -1, ok;
+	int i, first_fit = -1, ok, best_stage = 0;
 
 	for (i = 0; i < n; i++) {
 		struct jw_mark m = jw_mark(c->w);
 		unsigned unknown = c->unknown_ext_seen;
 		why[0] = '\0';
+		c->fail_stage = 0;
 		c->err = why;
 		c->errsz = sizeof(why);
 		ok = asn_ber_to_json(c, types[i], any->buf, (size_t)any->size) == 0;
@@ -225,8 +228,10 @@ static int decode_param(struct asn_json *c, const ANY_t *any, asn_TYPE_descripto
 		c->unknown_ext_seen = unknown;
 		if (ok && first_fit < 0)
 			first_fit = i;
-		if (i == 0 && !ok)
+		if (!ok && c->fail_stage > best_stage) {
+			best_stage = c->fail_stage;
 			snprintf(st->note, sizeof(st->note), "%s", why);
+		}
 	}
 	if (first_fit < 0) {
 		c->err = saved_err;
@@ -607,7 +612,8 @@ long ss7_codec_encode(const char *json, size_t json_len, const struct ss7_codec_
 	if (asn_from_json(&c, &asn_DEF_TCMessage, root, tc))
 		goto out;
 	if (asn_check_constraints(&asn_DEF_TCMessage, tc, why, &whylen)) {
-		asn_json_error(&c, "%s", asn_json_clean_reason(why, whylen));
+		if (!asn_json_constraint_error(&c, NULL, &asn_DEF_TCMessage, NULL, NULL, tc))
+			asn_json_error(&c, "%s", asn_json_clean_reason(why, whylen));
 		goto out;
 	}
 	rc = asn_der_encode_checked(&asn_DEF_TCMessage, tc, out, cap);

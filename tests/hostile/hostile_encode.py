@@ -42,10 +42,10 @@ CASES = [
     ('unknown-field', '{"begin":{"otid":"01","colour":"red"}}', 'unknown field "colour"'),
     ('missing-dtid', '{"end":{}}', 'missing mandatory field "dtid"'),
     ('otid-not-hex', '{"begin":{"otid":"xyz1"}}', 'begin.otid'),
-    ('otid-too-long', '{"begin":{"otid":"0102030405"}}', 'OrigTransactionID'),
+    ('otid-too-long', '{"begin":{"otid":"0102030405"}}', 'begin.otid: 5 octets, the size is 1..4'),
     ('otid-number', '{"begin":{"otid":1}}', 'begin.otid'),
     ('invoke-id-string', '{"begin":{"otid":"01","components":[{"invoke":{"invokeID":"1","opCode":{"localValue":45}}}]}}', 'invokeID'),
-    ('invoke-id-range', '{"begin":{"otid":"01","components":[{"invoke":{"invokeID":300,"opCode":{"localValue":45}}}]}}', 'InvokeIdType'),
+    ('invoke-id-range', '{"begin":{"otid":"01","components":[{"invoke":{"invokeID":300,"opCode":{"localValue":45}}}]}}', 'invoke.invokeID: 300 is above 127'),
     ('integer-huge', '{"begin":{"otid":"01","components":[{"invoke":{"invokeID":99999999999999999999,"opCode":{"localValue":45}}}]}}', 'out of range'),
     ('integer-real', '{"begin":{"otid":"01","components":[{"invoke":{"invokeID":1.5,"opCode":{"localValue":45}}}]}}', 'invokeID'),
     ('no-components', '{"begin":{"otid":"01","components":[]}}', 'ComponentPortion'),
@@ -78,6 +78,8 @@ def reset_timer(value):
 
 
 PARAM_CASES = [
+    ('constraint-error-names-field', ['--param', 'argument', '--code', '63', '--proto', 'map'],
+     '{"absentSubscriberDiagnosticSM":555}', 'absentSubscriberDiagnosticSM: 555 is above 255'),
     ('cap-extension-value-not-a-tlv', CAP_RESET_TIMER, reset_timer("ff"), "extensions[0].value: value: an open type's value is one whole TLV"),
     ('cap-extension-value-empty', CAP_RESET_TIMER, reset_timer(""), 'one whole TLV'),
     ('cap-extension-value-two-tlvs', CAP_RESET_TIMER, reset_timer("02010502"), 'one whole TLV'),
