@@ -31,6 +31,7 @@ struct tcap_state {
 	const struct ss7_codec_opts *opts;
 	enum ss7_proto proto;
 	int version;			/* 0: unknown, try the newest first */
+	enum ss7_proto ac_proto;	/* the protocol an application context named, or NONE */
 	unsigned long oid[16];		/* direct-reference of the EXTERNAL being read */
 	int oid_len;
 	long code;			/* opcode or error code of the current component */
@@ -123,6 +124,7 @@ static void set_context(struct tcap_state *st, const unsigned long *arcs, int n,
 
 	if (!ac)
 		return;
+	st->ac_proto = ac->proto;
 	if (opts->proto == SS7_CODEC_AUTO)
 		st->proto = ac->proto;
 	if (!opts->version)
@@ -303,12 +305,33 @@ static void annotate_unknown(struct asn_json *c, const char *what)
 	st->code_valid = false;
 }
 
+/* JSON key saying the protocol came from the caller (--proto), not from the
+ * message: the encoder reads it when it is given none, so that the JSON
+ * round-trips without the flag. */
+#define PROTO_KEY "_proto"
+
+/* After a message's components: say the protocol when the message alone
+ * (its application context, else MAP) would not give it. */
+static void say_proto(struct asn_json *c, asn_TYPE_member_t *m)
+{
+	struct tcap_state *st = c->user;
+	enum ss7_proto implied = st->ac_proto != SS7_PROTO_NONE ? st->ac_proto : SS7_PROTO_MAP;
+
+	if (strcmp(m->name, "components") || st->proto == implied)
+		return;
+	jw_kstr(c->w, PROTO_KEY, st->proto == SS7_PROTO_CAP ? "cap" : "map");
+}
+
 static void after_member(struct asn_json *c, asn_TYPE_descriptor_t *parent,
 			 asn_TYPE_member_t *m, const void *mptr)
 {
 	struct tcap_state *st = c->user;
 	unsigned long arcs[16];
 	int n;
+
+	/* depth 2: a member of the message body (Begin, Continue, ...) */
+	if (c->depth == 2 && st->opts->proto != SS7_CODEC_AUTO)
+		say_proto(c, m);
 
 	switch (asn_member_role(m)) {
 	case MR_DIRECT_REFERENCE:
@@ -563,9 +586,34 @@ static int prepare(struct asn_json *c, jv_t *msg)
 	return 0;
 }
 
+/* "_proto" in the message body: the protocol, when the caller gave none */
+static int read_proto_key(struct asn_json *c, struct tcap_state *st, const jv_t *root,
+			  struct ss7_codec_opts *from_json)
+{
+	const jv_t *body, *v;
+	size_t i;
+
+	jv_object_foreach(root, i, body) {
+		const char *s;
+		if (!(v = jv_object_get(body, PROTO_KEY)))
+			continue;
+		s = jv_string_value(v);
+		if (!s || (strcmp(s, "map") && strcmp(s, "cap")))
+			return asn_json_error(c, "%s." PROTO_KEY ": takes \"map\" or \"cap\"", body->key);
+		if (st->opts->proto != SS7_CODEC_AUTO)
+			return 0;	/* the caller's word wins */
+		*from_json = *st->opts;
+		from_json->proto = !strcmp(s, "cap") ? SS7_CODEC_CAP : SS7_CODEC_MAP;
+		st->opts = from_json;
+		st->proto = from_json->proto == SS7_CODEC_CAP ? SS7_PROTO_CAP : SS7_PROTO_MAP;
+	}
+	return 0;
+}
+
 long ss7_codec_encode(const char *json, size_t json_len, const struct ss7_codec_opts *opts,
 		      uint8_t *out, size_t cap, char *err, size_t errsz)
 {
+	struct ss7_codec_opts from_json;
 	static const struct ss7_codec_opts defaults;
 	struct tcap_state st = { .opts = opts ? opts : &defaults };
 	struct asn_json c = {
@@ -598,6 +646,8 @@ long ss7_codec_encode(const char *json, size_t json_len, const struct ss7_codec_
 		asn_json_error(&c, "a TCAP message is a JSON object");
 		goto out;
 	}
+	if (read_proto_key(&c, &st, root, &from_json))
+		goto out;
 	scan_context(&st, root);
 	c.version = st.version;
 	if (prepare(&c, root))
