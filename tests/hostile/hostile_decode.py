@@ -195,6 +195,11 @@ def main():
             why = 'expected a flagged parameter (%r), got rc=%d %s%s' % (text, rc, out[:300], err.strip())
         print(('ok   %s' % name) if ok else ('FAIL %s: %s' % (name, why)))
         passed, failed = passed + ok, failed + (not ok)
+    # the options a user needs are in the help
+    h = subprocess.run([binary, '--help'], capture_output=True, text=True, timeout=30)
+    ok = h.returncode == 0 and all(o in h.stdout for o in ('--param', '--code', '--ac', '--proto', '--version'))
+    print(('ok   ' if ok else 'FAIL ') + 'ss7gw --help names every decode/encode option')
+    passed, failed = passed + ok, failed + (not ok)
     # random bytes: anything but a crash or a hang is fine; count the outcomes
     rnd = random.Random(7)
     crashes = 0
