@@ -70,6 +70,11 @@ void ss7_codec_selfcheck(bool on)
 	asn_der_selfcheck(on);
 }
 
+bool ss7_codec_one_tlv(const uint8_t *p, size_t n)
+{
+	return asn_strict_one_tlv(p, n);
+}
+
 void ss7_codec_init(void)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
