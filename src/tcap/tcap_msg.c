@@ -209,16 +209,12 @@ static int ber_int(const struct tlv *t, int32_t *out)
  * sub-identifier starting with 0x80, the last one terminated */
 static bool oid_ok(const uint8_t *v, uint32_t len)
 {
-	bool start = true;
-
-	if (len < 1)
+	if (len < 1 || (v[len - 1] & 0x80))
 		return false;
-	for (uint32_t i = 0; i < len; i++) {
-		if (start && v[i] == 0x80)
+	for (uint32_t i = 0; i < len; i++)
+		if (__builtin_expect(v[i] == 0x80, 0) && (i == 0 || !(v[i - 1] & 0x80)))
 			return false;
-		start = !(v[i] & 0x80);
-	}
-	return start;
+	return true;
 }
 
 static bool ber_oid_ok(const struct tlv *t)
@@ -388,14 +384,14 @@ static int parse_dialogue(struct tcap_msg *m, const struct tlv *dp)
 	p = ext.v;
 	end = ext.v + ext.len;
 	/* direct-reference: the dialogue-as-id */
-	if (ber_read(&e, p, end, 0) < 0 || e.tag != 0x06 || !ber_oid_ok(&e))
+	if (ber_read(&e, p, end, 0) < 0 || e.tag != 0x06)
 		return -TCAP_ERR_DLG_SYNTAX;
 	if (e.len == sizeof(as_structured) && !memcmp(e.v, as_structured, e.len))
 		m->unstructured = false;
 	else if (e.len == sizeof(as_unstructured) && !memcmp(e.v, as_unstructured, e.len))
 		m->unstructured = true;
-	else
-		return -TCAP_ERR_DLG_AS;
+	else	/* a known one is valid: only an unknown one is checked */
+		return ber_oid_ok(&e) ? -TCAP_ERR_DLG_AS : -TCAP_ERR_DLG_SYNTAX;
 	p = e.next;
 	/* encoding: single-ASN1-type [0] holding one dialogue PDU; what is after
 	 * it, or an indirect-reference / descriptor before it, is not ours */
