@@ -1,8 +1,9 @@
 /*
- * ss7gw run: the gateway service. Reads the configuration file, starts the stack
- * (M3UA link, SCCP node, TCAP, the JSON TC-user) and runs the select loop. Until the
- * NATS service stands on it, events are printed as JSON lines on stdout and requests
- * are read as JSON lines from stdin; each request is answered by a reply line.
+ * ss7gw run: the gateway. Reads the configuration file, starts the stack (M3UA link, SCCP
+ * node, TCAP, the JSON TC-user) and runs the select loop. With a "nats" section it is the
+ * service of docs/nats.md (service.c): events and requests over NATS, state in KV, drain on
+ * SIGTERM. Without one, events are printed as JSON lines on stdout and requests are read
+ * as JSON lines from stdin, each answered by a reply line (docs/tc-json.md).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -18,6 +19,7 @@
 
 #include "cmd.h"
 #include "jw.h"
+#include "service.h"
 #include "ss7_stack.h"
 #include "tc_json.h"
 
@@ -90,6 +92,40 @@ static int stdin_cb(struct osmo_fd *ofd, unsigned int what)
 	return 0;
 }
 
+/* On NATS: serve until SIGTERM/SIGINT, then drain (docs/nats.md, "Stopping"). */
+static int run_service(void *ctx, struct ss7_stack *stack)
+{
+	struct service *svc;
+	char err[512];
+	int left;
+
+	svc = service_start(ctx, stack, err, sizeof(err));
+	if (!svc) {
+		fprintf(stderr, "ss7gw: %s\n", err);
+		ss7_stack_stop(stack);
+		talloc_free(ctx);
+		service_lib_exit();
+		return 2;
+	}
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+	while (!g_quit)
+		osmo_select_main(0);
+
+	fprintf(stderr, "ss7gw: signal %d: draining\n", (int)g_quit);
+	left = service_drain(svc);
+	if (left)
+		fprintf(stderr, "ss7gw: %d dialogues were still open: left in KV\n", left);
+	ss7_stack_print_counters(stack, stdout);
+	service_print_counters(svc, stdout);
+	service_free(svc, 2000);
+	ss7_stack_stop(stack);
+	talloc_free(ctx);
+	service_lib_exit();
+	return 0;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: ss7gw run -c FILE [--vty-port N]\n");
@@ -133,15 +169,20 @@ int cmd_run(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	ctx = talloc_named_const(NULL, 0, "ss7gw");
-	in.stack = ss7_stack_alloc(ctx, "ss7gw", &run_ops, NULL);
+	/* the stack's ops are the service's; they do nothing until it starts */
+	in.stack = ss7_stack_alloc(ctx, "ss7gw", &service_stack_ops, NULL);
 	if (!in.stack) {
 		fprintf(stderr, "ss7gw: cannot initialise the stack\n");
 		return 1;
 	}
+	service_vty_init(ctx);
 	if (ss7_stack_start(in.stack, file, vty_port, err, sizeof(err))) {
 		fprintf(stderr, "ss7gw: %s\n", err);
 		return 2;
 	}
+	if (service_configured())
+		return run_service(ctx, in.stack);
+	ss7_stack_set_ops(in.stack, &run_ops, NULL);
 	in.buf = talloc_size(ctx, MAX_LINE);
 	jw_init(&in.w);
 	osmo_fd_setup(&stdin_ofd, STDIN_FILENO, OSMO_FD_READ, stdin_cb, &in, 0);
@@ -150,6 +191,7 @@ int cmd_run(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);	/* past a file size limit the capture gets EFBIG and stops */
 	while (!g_quit)
 		osmo_select_main(0);
 

@@ -11,4 +11,6 @@ enum ss7gw_vty_node {
 	SS7GW_SCCP_NODE = _LAST_OSMOVTY_NODE + 1,	/* "sccp-node": own PC/GT/SSNs, GTT rules */
 	SS7GW_TCAP_NODE,				/* "tcap": instance id, timers */
 	SS7GW_M3UA_NODE,				/* "m3ua-link": send queue, audits, routes */
+	SS7GW_NATS_NODE,				/* "nats": servers, auth, TLS, buffers */
+	SS7GW_KV_NODE,					/* "kv": the JetStream Key-Value bucket */
 };

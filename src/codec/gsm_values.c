@@ -1605,13 +1605,15 @@ static int tp_ud_encode(const struct tpdu *t, struct out *o)
 		if (hdr > UD_MAX)
 			return fail(o->err, o->errsz, "udh: %zu octets, at most %d", hdr, UD_MAX);
 		ud[0] = (uint8_t)t->udh_len;
-		memcpy(ud + 1, t->udh, t->udh_len);
+		if (t->udh_len)
+			memcpy(ud + 1, t->udh, t->udh_len);
 	}
 	if (d.kind == UD_8BIT) {
 		if (hdr + t->data_len > UD_MAX)
 			return fail(o->err, o->errsz, "data: too long (%zu octets, at most %zu)",
 				    t->data_len, UD_MAX - hdr);
-		memcpy(ud + hdr, t->data, t->data_len);
+		if (t->data_len)	/* no "data": an empty user data, and no pointer to copy from */
+			memcpy(ud + hdr, t->data, t->data_len);
 		len = udl = hdr + t->data_len;
 	} else if (d.kind == UD_UCS2) {
 		rc = utf8_to_ucs2(t->text ? t->text : "", t->text_len, ud + hdr, UD_MAX - hdr);

@@ -498,6 +498,17 @@ jv_t *jv_new_integer(struct jv_doc *d, long long v)
 	return n;
 }
 
+jv_t *jv_new_bool(struct jv_doc *d, bool v)
+{
+	jv_t *n = alloc(d, sizeof(*n));
+
+	if (n) {
+		memset(n, 0, sizeof(*n));
+		n->type = v ? JV_TRUE : JV_FALSE;
+	}
+	return n;
+}
+
 int jv_object_set(struct jv_doc *d, jv_t *obj, const char *key, jv_t *value)
 {
 	jv_t **items;

@@ -41,6 +41,7 @@ int jv_parse(struct jv_doc *d, const char *text, size_t len, char *err, size_t e
 
 /* Build values in d's arena (for callers that complete a document). */
 jv_t *jv_new_integer(struct jv_doc *d, long long v);
+jv_t *jv_new_bool(struct jv_doc *d, bool v);
 jv_t *jv_new_object1(struct jv_doc *d, const char *key, jv_t *value);
 jv_t *jv_new_string(struct jv_doc *d, const char *s);	/* copied into the arena */
 /* An empty array with room for max elements; jv_array_push adds one (no check: max is

@@ -33,6 +33,7 @@ static const struct rate_ctr_desc gw_ctr_desc[] = {
 	[GW_CTR_ANSWER_NOT_SENT] = { "answer:not_asked", "The bus could not take the request: the default action sent" },
 	[GW_CTR_BAD_ANSWER] = { "answer:bad", "Answers that could not be carried out: the default action sent" },
 	[GW_CTR_STALE_ANSWER] = { "answer:stale", "Answers for a dialogue no longer waiting (late, or ended)" },
+	[GW_CTR_DRAIN_REFUSED] = { "drain:refused", "New dialogues refused while draining (SIGTERM): the overload default, or a refusal" },
 	[GW_CTR_OVERLOAD] = { "answer:overload", "Too many dialogues waiting: the default action sent" },
 	[GW_CTR_REQUESTS] = { "request:done", "Applications' requests carried out" },
 	[GW_CTR_BAD_REQUEST] = { "request:refused", "Applications' requests refused (nothing sent)" },
@@ -98,6 +99,7 @@ struct gw_dlg *gw_dlg_add(struct gw *gw, uint32_t id, enum gw_role role)
 	d->gw = gw;
 	d->id = id;
 	d->role = role;
+	d->since_ms = gw_now_ms();
 	osmo_timer_setup(&d->timer, answer_timeout, d);
 	gw_kv_init(d);
 	hash_add(gw->dlgs, &d->node, id);
@@ -204,7 +206,7 @@ static void default_action(struct gw *gw, struct gw_dlg *d, const struct gw_acti
 		return;
 	/* not even an abort: release locally, the peer's idle timer ends its side */
 	req = new_request(gw, d, "end", 1, &comps);
-	if (!req || jv_object_set(doc, req, "prearranged", jv_new_integer(doc, 1)) ||
+	if (!req || jv_object_set(doc, req, "prearranged", jv_new_bool(doc, true)) ||
 	    gw_tc_request(gw, d, req, NULL, err, sizeof(err)))
 		gw_dlg_del(gw, d);
 }
@@ -317,6 +319,7 @@ void gw_envelope(struct gw *gw, struct jw *w, const struct tc_json_msg *m)
 	struct gw_dlg *d = gw_dlg_find(gw, ind->dialogue_id);
 	struct timespec now;
 	uint32_t opc, dpc;
+	uint64_t rx_us;
 	char text[32];
 	unsigned int i;
 	bool invoke = false;
@@ -326,6 +329,7 @@ void gw_envelope(struct gw *gw, struct jw *w, const struct tc_json_msg *m)
 	if (ind->prim == TC_BEGIN && !d) {
 		d = gw_dlg_add(gw, ind->dialogue_id, GW_ROLE_NETWORK);
 		gw->cur.overload = !d;	/* over max_dialogues */
+		gw->cur.draining = d && gw->draining;	/* no new dialogues */
 	}
 	gw->cur.d = d;
 	gw->cur.ends = ind->prim == TC_END || ind->prim == TC_U_ABORT || ind->prim == TC_P_ABORT;
@@ -338,11 +342,13 @@ void gw_envelope(struct gw *gw, struct jw *w, const struct tc_json_msg *m)
 		snprintf(text, sizeof(text), "%08x-%u", ind->dialogue_id, d ? ++d->n : 0);
 		jw_kstr(w, "id", text);
 	}
-	clock_gettime(CLOCK_REALTIME, &now);
-	jw_kint(w, "ts", (long long)now.tv_sec * 1000000 + now.tv_nsec / 1000);
-	if (gw->stack.rx_label && gw->stack.rx_label(gw->stack.priv, &opc, &dpc)) {
+	if (gw->stack.rx_label && gw->stack.rx_label(gw->stack.priv, &opc, &dpc, &rx_us)) {
+		jw_kint(w, "ts", (long long)rx_us);
 		jw_kint(w, "opc", opc);
 		jw_kint(w, "dpc", dpc);
+	} else {
+		clock_gettime(CLOCK_REALTIME, &now);
+		jw_kint(w, "ts", (long long)now.tv_sec * 1000000 + now.tv_nsec / 1000);
 	}
 	if (ind->rx) {
 		write_tid(w, "otid", &ind->rx->otid);
@@ -440,6 +446,11 @@ void gw_event(struct gw *gw, const char *json, size_t len)
 		return;
 	}
 	gw->cur.active = false;
+	if (gw->cur.draining) {
+		ctr_inc(gw, GW_CTR_DRAIN_REFUSED);
+		default_action(gw, d, &gw->cfg.on_overload, "draining: no new dialogues");
+		return;
+	}
 	if (gw->cur.overload) {
 		ctr_inc(gw, GW_CTR_OVERLOAD);
 		if (d)
@@ -588,6 +599,9 @@ static int gw_destructor(struct gw *gw)
 	struct hlist_node *tmp;
 	unsigned int b;
 
+	/* what is still open was left to another instance (the drain wrote it to KV): forget
+	 * it here without deleting its key */
+	gw->freeing = true;
 	hash_for_each_safe(gw->dlgs, b, tmp, d, node)
 		gw_dlg_del(gw, d);
 	rate_ctr_group_free(gw->ctrs);
@@ -626,5 +640,41 @@ void gw_free(struct gw *gw)
 }
 
 unsigned int gw_dialogues(const struct gw *gw) { return gw->n_dlgs; }
+
+void gw_drain(struct gw *gw)
+{
+	gw->draining = true;
+}
+
+uint64_t gw_now_ms(void)
+{
+	struct timespec t;
+
+	osmo_clock_gettime(CLOCK_MONOTONIC, &t);	/* the tests' fake time too */
+	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
+void gw_dialogue_stats(const struct gw *gw, struct gw_dialogue_stats *st)
+{
+	const struct gw_dlg *d;
+	uint64_t now = gw_now_ms();
+	unsigned int b;
+
+	memset(st, 0, sizeof(*st));
+	hash_for_each(gw->dlgs, b, d, node) {
+		st->by_role[d->role]++;
+		if (d->waiting)
+			st->waiting++;
+		if (d->kv_inflight)
+			st->kv_inflight++;
+		if (d->kv_rev)
+			st->kv_written++;
+		if (!st->oldest_id || now - d->since_ms > st->oldest_age_ms) {
+			st->oldest_id = d->id;
+			st->oldest_age_ms = now - d->since_ms;
+		}
+	}
+	st->total = gw->n_dlgs;
+}
 unsigned int gw_waiting(const struct gw *gw) { return gw->n_waiting; }
 struct rate_ctr_group *gw_ctrs(struct gw *gw) { return gw->ctrs; }

@@ -73,11 +73,12 @@ struct gw_cfg {
 void gw_cfg_defaults(struct gw_cfg *cfg);
 
 /* The SS7 side the core stands on: the JSON TC-user and its TCAP entity, and the MTP
- * label of the message being received (NULL: none in the envelope). */
+ * label of the message being received and its M3UA receive time (NULL: none in the
+ * envelope, and "ts" is the time the event is written). */
 struct gw_stack {
 	struct tc_json *tc;
 	struct tcap_ctx *tcap;
-	bool (*rx_label)(void *priv, uint32_t *opc, uint32_t *dpc);
+	bool (*rx_label)(void *priv, uint32_t *opc, uint32_t *dpc, uint64_t *rx_us);
 	void *priv;
 };
 
@@ -100,6 +101,9 @@ void gw_request(struct gw *gw, const char *subject, const char *reply_to, const 
 /* The outcome of a kv_put/kv_delete: status 0 and the key's new revision, or a negative
  * errno (-ESTALE: the revision was not the expected one) */
 void gw_kv_ack(struct gw *gw, uint64_t token, int status, uint64_t rev);
+/* SIGTERM: no new dialogues from here on. A network begin gets the overload default
+ * action, an application's begin a refusal; open dialogues go on. */
+void gw_drain(struct gw *gw);
 /* Write every open dialogue now (SIGTERM: another instance continues them) */
 void gw_kv_flush(struct gw *gw);
 /* The stored form of one dialogue (docs/nats.md), for tests and tools; -ENOENT */
@@ -108,6 +112,19 @@ int gw_kv_state(struct gw *gw, uint32_t dialogue_id, struct jw *w);
 /* --- state, for show commands, drain and tests --- */
 unsigned int gw_dialogues(const struct gw *gw);
 unsigned int gw_waiting(const struct gw *gw);
+
+/* The dialogues the core keeps, for "show gateway" and the drain (walks the table). */
+struct gw_dialogue_stats {
+	unsigned int total;
+	unsigned int by_role[3];	/* network-begun, request-begun, raw tc-json */
+	unsigned int waiting;		/* for an application's answer */
+	unsigned int kv_written;	/* with a state in KV */
+	unsigned int kv_inflight;	/* a KV write not acknowledged yet */
+	uint32_t oldest_id;		/* 0: none */
+	uint64_t oldest_age_ms;
+};
+void gw_dialogue_stats(const struct gw *gw, struct gw_dialogue_stats *st);
+uint64_t gw_now_ms(void);	/* CLOCK_MONOTONIC, milliseconds */
 struct rate_ctr_group *gw_ctrs(struct gw *gw);
 
 enum gw_ctr {
@@ -131,5 +148,6 @@ enum gw_ctr {
 	GW_CTR_KV_RETRIES,		/* writes tried again after an error */
 	GW_CTR_KV_LOST,			/* writes given up after the retries */
 	GW_CTR_KV_CONFLICT,		/* compare-and-set failed: another instance wrote it */
+	GW_CTR_DRAIN_REFUSED,		/* new dialogues refused while draining */
 	_GW_CTR_COUNT
 };

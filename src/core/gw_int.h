@@ -27,6 +27,7 @@ struct gw_dlg {
 	struct gw *gw;
 	uint32_t id;
 	enum gw_role role;
+	uint64_t since_ms;		/* when it was added (CLOCK_MONOTONIC) */
 	uint32_t n;			/* its messages published so far (the event "id") */
 	/* waiting for an application's answer */
 	bool waiting;
@@ -62,6 +63,8 @@ struct gw {
 	unsigned int instance;
 	DECLARE_HASHTABLE(dlgs, 14);
 	unsigned int n_dlgs, n_waiting;
+	bool draining;			/* gw_drain(): no new dialogues */
+	bool freeing;			/* gw_free(): dialogues left open stay in KV */
 	uint64_t seq;			/* events published by this instance */
 	uint32_t token_seq;
 	struct rate_ctr_group *ctrs;
@@ -72,6 +75,7 @@ struct gw {
 		struct gw_dlg *d;
 		bool ask;		/* publish as a request for an answer */
 		bool overload;		/* no room to wait: the default goes instead */
+		bool draining;		/* a new dialogue while draining: likewise */
 		bool ends;		/* the dialogue is over after this message */
 		const char *outcome;	/* it settles an application's request */
 		int fallback;		/* ... or calls for a begin again with this AC version

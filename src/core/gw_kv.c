@@ -230,6 +230,8 @@ void gw_kv_forget(struct gw *gw, struct gw_dlg *d)
 	osmo_timer_del(&d->kv_timer);
 	if (!gw->bus->kv_delete || (!d->kv_rev && !d->kv_inflight))
 		return;	/* never written */
+	if (gw->freeing)
+		return;	/* not ended: the gateway stops and leaves it to another instance */
 	key_of(d, key, sizeof(key));
 	if (gw->bus->kv_delete(gw->bus_priv, key, token_of(gw, d)) == 0)
 		ctr_inc(gw, GW_CTR_KV_DELETES);

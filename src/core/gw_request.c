@@ -91,6 +91,8 @@ static void refuse(struct gw *gw, const char *reply_to, const char *key, const c
 	jw_free(&w);
 }
 
+#define DRAINING "this gateway instance is shutting down (SIGTERM): send it again, another instance takes it"
+
 /* --- raw tc-json ----------------------------------------------------------- */
 
 static void tc_request(struct gw *gw, const char *reply_to, const char *data, size_t len)
@@ -104,6 +106,10 @@ static void tc_request(struct gw *gw, const char *reply_to, const char *data, si
 		return refuse(gw, reply_to, "reply", "error", err);
 	type = jv_string_value(jv_object_get(gw->doc.root, "request"));
 	id = jv_string_value(jv_object_get(gw->doc.root, "dialog"));
+	if (gw->draining && type && (!strcmp(type, "begin") || !strcmp(type, "uni"))) {
+		ctr_inc(gw, GW_CTR_DRAIN_REFUSED);
+		return refuse(gw, reply_to, "reply", "error", DRAINING);
+	}
 	if (id && type && strcmp(type, "begin") && strcmp(type, "uni"))
 		d = gw_dlg_find(gw, (uint32_t)strtoul(id, NULL, 16));
 	if (gw_tc_request(gw, d, gw->doc.root, dialog, err, sizeof(err)))
@@ -251,6 +257,10 @@ static void op_request(struct gw *gw, enum ss7_codec_proto proto, const char *op
 		snprintf(err, sizeof(err), "unknown %s operation \"%s\"", proto == SS7_CODEC_CAP ? "CAP" : "MAP", op);
 		return refuse(gw, reply_to, "outcome", "refused", err);
 	}
+	if (gw->draining && !jv_object_get(r, "dialog")) {
+		ctr_inc(gw, GW_CTR_DRAIN_REFUSED);
+		return refuse(gw, reply_to, "outcome", "refused", DRAINING);
+	}
 	if (jv_object_get(r, "dialog") ? continue_op(gw, op, r, &d, err, sizeof(err))
 				       : begin_op(gw, proto, op, r, version, &d, err, sizeof(err)))
 		return refuse(gw, reply_to, "outcome", "refused", err);
@@ -305,20 +315,27 @@ void gw_request_outcome(struct gw *gw, struct gw_dlg *d, const char *json, size_
 	struct jv_doc *doc = &gw->doc;
 	char err[256];
 	jv_t *req, *comps;
+	int local;
 
 	reply(gw, d->reply_to, json, len);
 	TALLOC_FREE(d->reply_to);
 	if (gw->cur.ends || gw->cur.ask || d->keep_open)
 		return;
-	/* the peer kept the dialogue open but the application is done with it */
-	jv_doc_free(doc);
-	jv_doc_init(doc);
-	req = jv_new_object1(doc, "request", jv_new_string(doc, "end"));
-	comps = jv_new_array(doc, 1);
-	snprintf(err, sizeof(err), "%08x", d->id);
-	if (req && comps && !jv_object_set(doc, req, "dialog", jv_new_string(doc, err)) &&
-	    !jv_object_set(doc, req, "components", comps) && !gw_tc_request(gw, d, req, NULL, err, sizeof(err)))
-		return;
+	/* the peer kept the dialogue open but the application is done with it. When the peer
+	 * never answered (our invoke timed out in initiation-sent) there is no peer transaction
+	 * to send an End to: TCAP refuses the basic end and the dialogue is released locally. */
+	for (local = 0; local < 2; local++) {
+		jv_doc_free(doc);
+		jv_doc_init(doc);
+		req = jv_new_object1(doc, "request", jv_new_string(doc, "end"));
+		comps = jv_new_array(doc, 1);
+		snprintf(err, sizeof(err), "%08x", d->id);
+		if (req && comps && !jv_object_set(doc, req, "dialog", jv_new_string(doc, err)) &&
+		    !jv_object_set(doc, req, "components", comps) &&
+		    (!local || !jv_object_set(doc, req, "prearranged", jv_new_bool(doc, true))) &&
+		    !gw_tc_request(gw, d, req, NULL, err, sizeof(err)))
+			return;
+	}
 	LOGGW(LOGL_NOTICE, "dialogue %08x: cannot end it after the outcome\n", d->id);
 	gw_kv_touch(gw, d);
 }

@@ -24,6 +24,7 @@
 #include <osmocom/vty/telnet_interface.h>
 #include <osmocom/vty/vty.h>
 
+#include "m3ua_capture.h"
 #include "m3ua_link.h"
 #include "sccp_node.h"
 #include "sccp_vty.h"
@@ -56,6 +57,7 @@ struct ss7_stack {
 	bool link_up;
 	bool rx_label;			/* a received message is on its way up: */
 	uint32_t rx_opc, rx_dpc;	/* its routing label */
+	uint64_t rx_us;			/* when the M3UA DATA came in (CLOCK_REALTIME) */
 	bool telnet;			/* the telnet VTY listens */
 	/* N-NOTICEs for our own requests wait for the select loop: the request that
 	 * caused one has not returned yet, so its dialogue is not there to tell */
@@ -88,6 +90,10 @@ static void link_transfer_ind(void *priv, uint32_t opc, uint32_t dpc, uint8_t sl
 {
 	struct ss7_stack *s = priv;
 
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	s->rx_us = (uint64_t)now.tv_sec * 1000000 + (uint64_t)now.tv_nsec / 1000;
 	s->rx_label = true;
 	s->rx_opc = opc;
 	s->rx_dpc = dpc;
@@ -400,6 +406,7 @@ void ss7_stack_stop(struct ss7_stack *s)
 	if (s->link)
 		m3ua_link_destroy(s->link);
 	s->link = NULL;
+	m3ua_capture_stop();	/* what is buffered goes to the file */
 	sccp_vty_set_node(NULL);
 	sccp_node_free(s->sccp);
 	s->sccp = NULL;
@@ -408,20 +415,27 @@ void ss7_stack_stop(struct ss7_stack *s)
 	s->telnet = false;
 }
 
+void ss7_stack_set_ops(struct ss7_stack *s, const struct ss7_stack_ops *ops, void *priv)
+{
+	s->ops = ops;
+	s->priv = priv;
+}
+
 struct tc_json *ss7_stack_tc(struct ss7_stack *s) { return s->tc; }
 struct tcap_ctx *ss7_stack_tcap(struct ss7_stack *s) { return s->tcap; }
 struct sccp_node *ss7_stack_sccp(struct ss7_stack *s) { return s->sccp; }
 struct m3ua_link *ss7_stack_link(struct ss7_stack *s) { return s->link; }
 bool ss7_stack_link_up(const struct ss7_stack *s) { return s->link_up; }
 
-bool ss7_stack_rx_label(const struct ss7_stack *s, uint32_t *opc, uint32_t *dpc)
+bool ss7_stack_rx_label(const struct ss7_stack *s, uint32_t *opc, uint32_t *dpc, uint64_t *rx_us)
 {
+	*rx_us = s->rx_us;
 	*opc = s->rx_opc;
 	*dpc = s->rx_dpc;
 	return s->rx_label;
 }
 
-static void print_group(FILE *f, const char *layer, struct rate_ctr_group *g)
+void ss7_print_ctr_group(FILE *f, const char *layer, struct rate_ctr_group *g)
 {
 	unsigned int i;
 
@@ -438,10 +452,11 @@ void ss7_stack_print_counters(struct ss7_stack *s, FILE *f)
 {
 	fputs("{\"event\":\"counters\"", f);
 	if (s->link)
-		print_group(f, "m3ua", m3ua_link_ctrs(s->link));
+		ss7_print_ctr_group(f, "m3ua", m3ua_link_ctrs(s->link));
+	ss7_print_ctr_group(f, "capture", m3ua_capture_ctrs());
 	if (s->sccp)
-		print_group(f, "sccp", sccp_node_ctrs(s->sccp));
-	print_group(f, "tcap", tcap_ctx_ctrs(s->tcap));
+		ss7_print_ctr_group(f, "sccp", sccp_node_ctrs(s->sccp));
+	ss7_print_ctr_group(f, "tcap", tcap_ctx_ctrs(s->tcap));
 	fputs("}\n", f);
 	fflush(f);
 }

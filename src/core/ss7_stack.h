@@ -45,9 +45,15 @@ struct tcap_ctx *ss7_stack_tcap(struct ss7_stack *s);
 struct sccp_node *ss7_stack_sccp(struct ss7_stack *s);
 struct m3ua_link *ss7_stack_link(struct ss7_stack *s);
 bool ss7_stack_link_up(const struct ss7_stack *s);
-/* The MTP routing label of the message being received, while its indications run up the
- * stack; false outside of that (a timer, a request). */
-bool ss7_stack_rx_label(const struct ss7_stack *s, uint32_t *opc, uint32_t *dpc);
+/* The MTP routing label of the message being received and when its M3UA DATA came in
+ * (microseconds since the epoch), while its indications run up the stack; false outside
+ * of that (a timer, a request). */
+bool ss7_stack_rx_label(const struct ss7_stack *s, uint32_t *opc, uint32_t *dpc, uint64_t *rx_us);
 
 /* One JSON line with every layer's counters. */
 void ss7_stack_print_counters(struct ss7_stack *s, FILE *f);
+/* ,"layer":{"name":value,...} of one counter group (nothing for NULL), for such lines */
+struct rate_ctr_group;
+void ss7_print_ctr_group(FILE *f, const char *layer, struct rate_ctr_group *g);
+/* Other ops from here on (before the select loop runs) */
+void ss7_stack_set_ops(struct ss7_stack *s, const struct ss7_stack_ops *ops, void *priv);

@@ -26,6 +26,7 @@
 #include <osmocom/sigtran/sccp_sap.h>
 #include <osmocom/sigtran/protocol/m3ua.h>
 
+#include "m3ua_capture.h"
 #include "m3ua_link.h"
 #include "m3ua_rx.h"
 
@@ -116,6 +117,8 @@ struct m3ua_link {
 	time_t rx_log_at[RX_LOG_KINDS];
 	unsigned int rx_log_quiet[RX_LOG_KINDS];
 
+	bool draining;		/* m3ua_link_drain(): ASPs inactive for good */
+
 	uint32_t audit_pc[M3UA_LINK_MAX_AUDIT];
 	unsigned int n_audit;
 
@@ -130,6 +133,7 @@ static int g_log_ss = DLSS7;
 void m3ua_link_set_log_subsys(int subsys)
 {
 	g_log_ss = subsys;
+	m3ua_capture_log_ss = subsys;
 }
 
 #define LOGLINK(link, lvl, fmt, args...) LOGP(g_log_ss, lvl, "m3ua-link: " fmt, ## args)
@@ -273,7 +277,7 @@ static void queue_flush(struct m3ua_link *link)
 /* libosmo-sigtran 1.6.0's xua_asp_fsm states and its M-ASP_ACTIVE.req event (not in the
  * public headers, but the ASP's FSM instance is; the event is checked by name before use) */
 enum { ASP_FSM_S_INACTIVE = 1, ASP_FSM_S_ACTIVE = 2 };
-enum { ASP_FSM_E_M_ASP_ACTIVE_REQ = 1 };
+enum { ASP_FSM_E_M_ASP_ACTIVE_REQ = 1, ASP_FSM_E_M_ASP_INACTIVE_REQ = 3 };
 
 static uint64_t now_ms(void)
 {
@@ -387,7 +391,7 @@ static void state_timer_cb(void *data)
 			link->as_seen[link->n_as++] = as;
 			link->as_active[i] = false;
 		}
-		if (!active)
+		if (!active && !link->draining)
 			reactivate(link, as, i);
 		if (active == link->as_active[i])
 			continue;
@@ -411,8 +415,27 @@ static void state_timer_cb(void *data)
 		if (link->ops->link_state)
 			link->ops->link_state(link->priv, up);
 	}
-	check_stuck(link);
+	if (!link->draining)
+		check_stuck(link);
 	osmo_timer_schedule(&link->state_timer, 0, STATE_POLL_US);
+}
+
+void m3ua_link_drain(struct m3ua_link *link)
+{
+	struct osmo_ss7_asp *asp;
+
+	link->draining = true;
+	llist_for_each_entry(asp, &link->inst->asp_list, list) {
+		if (!asp->fi || asp->cfg.role == OSMO_SS7_ASP_ROLE_SG || asp->fi->state != ASP_FSM_S_ACTIVE)
+			continue;
+		if (strcmp(osmo_fsm_event_name(asp->fi->fsm, ASP_FSM_E_M_ASP_INACTIVE_REQ), "M-ASP_INACTIVE.req")) {
+			LOGLINK(link, LOGL_ERROR, "this libosmo-sigtran has no M-ASP_INACTIVE.req event %d\n",
+				ASP_FSM_E_M_ASP_INACTIVE_REQ);
+			return;
+		}
+		LOGLINK(link, LOGL_NOTICE, "draining: ASPIA from %s\n", asp->cfg.name);
+		osmo_fsm_inst_dispatch(asp->fi, ASP_FSM_E_M_ASP_INACTIVE_REQ, NULL);
+	}
 }
 
 bool m3ua_link_is_up(const struct m3ua_link *link)
@@ -620,6 +643,23 @@ void m3ua_link_rx_too_long(struct m3ua_link *link, struct osmo_ss7_asp *asp, siz
 	       "takes: dropped", asp->cfg.name, len, M3UA_RX_MAX_LEN);
 }
 
+/* The capture's question (m3ua_capture.h): is fd the association of one of our M3UA ASPs? */
+static bool link_owns_fd(void *priv, int fd)
+{
+	struct m3ua_link *link = priv;
+	struct osmo_ss7_asp *asp;
+
+	llist_for_each_entry(asp, &link->inst->asp_list, list) {
+		if (asp->cfg.proto != OSMO_SS7_ASP_PROT_M3UA)
+			continue;
+		if (asp->client && osmo_stream_cli_get_ofd(asp->client)->fd == fd)
+			return true;
+		if (asp->server && osmo_stream_srv_get_ofd(asp->server)->fd == fd)
+			return true;
+	}
+	return false;
+}
+
 /* ---- life cycle ------------------------------------------------------------------------------ */
 
 static int setup_routes(struct m3ua_link *link, const struct m3ua_link_cfg *cfg)
@@ -661,6 +701,7 @@ static void link_free(struct m3ua_link *link)
 {
 	struct osmo_ss7_asp *asp;
 
+	m3ua_capture_set_owner(NULL, NULL);	/* one link per process */
 	if (link->inst)
 		llist_for_each_entry(asp, &link->inst->asp_list, list)
 			m3ua_rx_guard_remove(asp);
@@ -732,6 +773,8 @@ struct m3ua_link *m3ua_link_create(void *ctx, struct osmo_ss7_instance *inst,
 				asp->cfg.name);
 			goto fail;
 		}
+	m3ua_capture_init();
+	m3ua_capture_set_owner(link_owns_fd, link);
 	osmo_timer_schedule(&link->state_timer, 0, 0);
 	return link;
 fail:

@@ -109,6 +109,10 @@ int m3ua_link_transfer_req(struct m3ua_link *link, uint32_t dpc, uint8_t sls,
 			   const uint8_t *data, size_t len);
 
 bool m3ua_link_is_up(const struct m3ua_link *link);
+/* Shutting down: every active ASP of ours asks to go inactive (ASPIA, RFC 4666 4.3.4.3), so
+ * the signalling gateway sends its traffic elsewhere; the link no longer re-activates or
+ * restarts them. */
+void m3ua_link_drain(struct m3ua_link *link);
 enum m3ua_pc_state m3ua_link_pc_state(const struct m3ua_link *link, uint32_t pc);
 unsigned int m3ua_link_queue_depth(const struct m3ua_link *link);
 struct rate_ctr_group *m3ua_link_ctrs(struct m3ua_link *link);

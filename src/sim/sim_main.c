@@ -10,11 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <osmocom/core/select.h>
 #include <osmocom/core/talloc.h>
 #include <osmocom/core/timer.h>
 
+#include "m3ua_link.h"
 #include "ss7_stack.h"
 #include "tc_json.h"
 #include "sim.h"
@@ -55,6 +57,29 @@ static const struct sim_io sim_io = { .request = sim_request };
 static void load_finished(void *arg)
 {
 	g.load_done = true;
+}
+
+/* What the last flows sent may still wait in the send queues (the link's own, and
+ * libosmo-netif's, which writes one message per turn of the loop): a flow of unis or of
+ * ends is done as soon as they are queued. Serve until the loop is idle, at most 500 ms. */
+static void flush_sends(void)
+{
+	struct m3ua_link *link = ss7_stack_link(g.stack);
+	struct timespec t0, t;
+	unsigned int idle = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (idle < 10) {
+		if (osmo_select_main(1) > 0 || (link && m3ua_link_queue_depth(link))) {
+			idle = 0;
+		} else {
+			idle++;
+			usleep(1000);
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 > 500)
+			break;
+	}
 }
 
 static char *read_file(void *ctx, const char *path, size_t *len)
@@ -201,6 +226,7 @@ int main(int argc, char **argv)
 		osmo_select_main(0);
 
 	if (g.load) {
+		flush_sends();
 		sim_load_report(g.load, stdout);
 		sim_load_results(g.load, &ok, &bad, &open);
 		rc = bad || open || ok == 0 ? 1 : 0;

@@ -149,6 +149,11 @@ struct osmo_tdef *tcap_ctx_tdefs(struct tcap_ctx *ctx);
 int tcap_ctx_set_instance(struct tcap_ctx *ctx, unsigned int bits, unsigned int id);
 void tcap_ctx_get_instance(const struct tcap_ctx *ctx, unsigned int *bits, unsigned int *id);
 unsigned int tcap_ctx_dialogues(const struct tcap_ctx *ctx);	/* dialogues alive */
+/* Dialogues alive by Q.774 state (walks the table: for show commands) */
+struct tcap_dlg_states {
+	unsigned int idle, initiation_sent, initiation_received, active;
+};
+void tcap_ctx_dialogue_states(const struct tcap_ctx *ctx, struct tcap_dlg_states *st);
 struct rate_ctr_group *tcap_ctx_ctrs(struct tcap_ctx *ctx);
 
 /* Counters (index into tcap_ctx_ctrs) */

@@ -952,6 +952,22 @@ unsigned int tcap_ctx_dialogues(const struct tcap_ctx *ctx)
 	return ctx->ndlgs;
 }
 
+void tcap_ctx_dialogue_states(const struct tcap_ctx *ctx, struct tcap_dlg_states *st)
+{
+	const struct tcap_dlg *d;
+	unsigned int bkt;
+
+	memset(st, 0, sizeof(*st));
+	hash_for_each(ctx->dlgs, bkt, d, node) {
+		switch (d->fi->state) {
+		case TCAP_ST_INITIATION_SENT: st->initiation_sent++; break;
+		case TCAP_ST_INITIATION_RECEIVED: st->initiation_received++; break;
+		case TCAP_ST_ACTIVE: st->active++; break;
+		default: st->idle++; break;
+		}
+	}
+}
+
 struct rate_ctr_group *tcap_ctx_ctrs(struct tcap_ctx *ctx)
 {
 	return ctx->ctrs;

@@ -7,6 +7,11 @@
  * the waiting bound, applications' requests (a begin with its AC, the AC fallback,
  * MT-ForwardSM over a kept dialogue, raw tc-json) and refused requests. After each case no
  * dialogue is left in the core, the TC-user or TCAP. Fake time.
+ *
+ * With SS7GW_GW_DUMP=DIR every message of the contract that passes the fake bus is also
+ * written to DIR as <kind>-<n>.json, kind being the schema it must meet (schemas/): event,
+ * reply, kv-state from the gateway; answer, request from the test playing the application
+ * (its deliberately bad ones left out). schemas.gw validates them (tests/schemas/gw_dump.py).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -104,6 +109,34 @@ static void deliver(void)
 	}
 }
 
+/* --- the dump for schemas.gw ---------------------------------------------------------- */
+
+static const char *dump_dir;		/* SS7GW_GW_DUMP */
+static bool dump_inputs = true;		/* off while the test sends bad answers or requests */
+
+static void dump(const char *kind, const char *data, size_t len)
+{
+	static const char *const kinds[] = { "event", "reply", "kv-state", "answer", "request" };
+	static unsigned int count[5];
+	char path[512];
+	unsigned int k;
+	FILE *f;
+
+	if (!dump_dir)
+		return;
+	for (k = 0; k < 5 && strcmp(kinds[k], kind); k++)
+		;
+	if (k == 5)
+		return;
+	snprintf(path, sizeof(path), "%s/%s-%04u.json", dump_dir, kind, ++count[k]);
+	if (!(f = fopen(path, "w"))) {
+		printf("FAIL cannot write %s\n", path);
+		exit(1);
+	}
+	fprintf(f, "%.*s\n", (int)len, data);
+	fclose(f);
+}
+
 /* --- the fake bus ------------------------------------------------------------------- */
 
 static struct {
@@ -125,6 +158,7 @@ static int bus_publish(void *priv, const char *subject, const char *data, size_t
 	snprintf(bus.json, sizeof(bus.json), "%.*s", (int)len, data);
 	bus.asked = false;
 	bus.published++;
+	dump("event", data, len);
 	return 0;
 }
 
@@ -144,6 +178,7 @@ static int bus_respond(void *priv, const char *reply_to, const char *data, size_
 	snprintf(bus.reply_to, sizeof(bus.reply_to), "%s", reply_to);
 	snprintf(bus.reply, sizeof(bus.reply), "%.*s", (int)len, data);
 	bus.replies++;
+	dump("reply", data, len);
 	return 0;
 }
 
@@ -155,6 +190,7 @@ static int bus_kv_put(void *priv, const char *key, const char *data, size_t len,
 	bus.kv_expect = expect_rev;
 	bus.kv_token = token;
 	bus.kv_puts++;
+	dump("kv-state", data, len);
 	return 0;
 }
 
@@ -195,6 +231,8 @@ static const char *net(const char *json)
 /* The application answers the last request */
 static void answer(const char *json)
 {
+	if (dump_inputs)
+		dump("answer", json, strlen(json));
 	gw_answer(gw, bus.token, 0, json, strlen(json));
 	deliver();
 }
@@ -202,6 +240,8 @@ static void answer(const char *json)
 /* An application's request to the gateway */
 static void app(const char *subject, const char *json)
 {
+	if (dump_inputs)
+		dump("request", json, strlen(json));
 	gw_request(gw, subject, "_INBOX.app.1", json, strlen(json));
 	deliver();
 }
@@ -439,7 +479,9 @@ static void defaults(void)
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		net(SRI_SM);
+		dump_inputs = false;
 		answer(bad[i]);
+		dump_inputs = true;
 		CHECK(strstr(N.last, "\"event\":\"end\"") && strstr(N.last, "systemFailure"),
 		      "bad answer %s: default sent, N got %s", bad[i], N.last);
 	}
@@ -594,7 +636,9 @@ static void refused_requests(void)
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		bus.reply[0] = '\0';
+		dump_inputs = false;
 		app(bad[i].subject, bad[i].json);
+		dump_inputs = true;
 		CHECK((strstr(bus.reply, "\"outcome\":\"refused\"") || strstr(bus.reply, "\"reply\":\"error\"")) &&
 		      strstr(bus.reply, bad[i].why), "%s %s: refused for '%s', got %s", bad[i].subject, bad[i].json,
 		      bad[i].why, bus.reply);
@@ -603,14 +647,49 @@ static void refused_requests(void)
 	nothing_left("refused requests");
 }
 
+/* SIGTERM: gw_drain() takes no new dialogue; an open one still finishes */
+static void drain(struct gw_cfg *cfg, void *ctx)
+{
+	struct gw *saved = gw;
+	uint64_t first;
+	const char *a = "{\"result\":{\"imsi\":\"262011234567890\",\"locationInfoWithLMSI\":"
+			"{\"networkNode-Number\":{\"digits\":\"491700000008\"}}}}";
+
+	gw = gw_alloc(ctx, cfg, &(struct gw_stack){ .tc = G.tj, .tcap = G.tcap }, &bus_ops, NULL);
+	net(SRI_SM);
+	first = bus.token;
+	CHECK(gw_waiting(gw) == 1, "one dialogue waits before the drain");
+	gw_drain(gw);
+	bus.published = 0;
+	net(SRI_SM);
+	EXPECT_NET("\"event\":\"end\"", "\"error\":{\"invokeId\":1,\"error\":\"resourceLimitation\"");
+	CHECK(ctr(GW_CTR_DRAIN_REFUSED) == 1 && bus.published == 0 && gw_waiting(gw) == 1,
+	      "draining: a new begin gets the overload default, nothing published");
+	app("ss7.request.map.sendRoutingInfoForSM", SRI_REQ);
+	EXPECT_REPLY("\"outcome\":\"refused\"", "shutting down");
+	app("ss7.request.tc", "{\"request\":\"begin\",\"ac\":\"shortMsgGatewayContext-v3\","
+	    "\"called\":{\"gt\":\"491719876543\",\"ssn\":6},\"components\":[]}");
+	EXPECT_REPLY("\"reply\":\"error\"", "shutting down");
+	CHECK(ctr(GW_CTR_DRAIN_REFUSED) == 3, "and applications' begins are refused: %llu",
+	      ctr(GW_CTR_DRAIN_REFUSED));
+	gw_answer(gw, first, 0, a, strlen(a));
+	deliver();
+	EXPECT_NET("\"event\":\"end\"", "\"imsi\":\"262011234567890\"");
+	nothing_left("drain");
+	gw_free(gw);
+	gw = saved;
+}
+
 static const struct log_info log_info = {};
 
 int main(void)
 {
 	void *ctx = talloc_named_const(NULL, 0, "test_gw");
 	struct tcap_cfg ncfg = { .instance_bits = 4, .instance_id = 1 }, gcfg = { .instance_bits = 4, .instance_id = 2 };
+	struct sccp_addr own = { 0 };
 	struct gw_cfg cfg;
 
+	dump_dir = getenv("SS7GW_GW_DUMP");
 	osmo_init_logging2(ctx, &log_info);
 	log_set_log_level(osmo_stderr_target, LOGL_ERROR);
 	osmo_clock_override_enable(CLOCK_MONOTONIC, true);
@@ -622,6 +701,12 @@ int main(void)
 	G.tj = tc_json_alloc(ctx, G.tcap, &g_ops, &G);
 	N.peer = &G;
 	G.peer = &N;
+	/* G's own address for the dialogues it begins, as ss7gw run sets it from its sccp-node
+	 * (without one the peer answers to an empty calling address) */
+	sccp_addr_set_gt(&own, SCCP_GTI_TT_NP_ES_NAI, 0, 1, 4, "491700000010");
+	own.present |= SCCP_ADDR_SSN;
+	own.ssn = 8;
+	tc_json_set_calling(G.tj, &own);
 	gw_cfg_defaults(&cfg);
 	gw = gw_alloc(ctx, &cfg, &(struct gw_stack){ .tc = G.tj, .tcap = G.tcap }, &bus_ops, NULL);
 
@@ -631,6 +716,7 @@ int main(void)
 	overload(&cfg, ctx);
 	app_requests();
 	refused_requests();
+	drain(&cfg, ctx);
 
 	gw_free(gw);
 	talloc_free(ctx);

@@ -450,9 +450,24 @@ static void test_idle_timeout(bool with_ac)
 	begin(with_ac ? &acn : NULL);
 	inds(1);
 	b = last_did[1];
+	{
+		struct tcap_dlg_states st0, st1;
+
+		tcap_ctx_dialogue_states(ent[0], &st0);
+		tcap_ctx_dialogue_states(ent[1], &st1);
+		CHECK(st0.initiation_sent == 1 && st0.active == 0 && st1.initiation_received == 1,
+		      "by state: A initiation-sent %u, B initiation-received %u", st0.initiation_sent,
+		      st1.initiation_received);
+	}
 	CHECK(tc_continue_req(ent[1], b, &plain) == 0, "continue");
 	pump();
 	inds(0);
+	{
+		struct tcap_dlg_states st0;
+
+		tcap_ctx_dialogue_states(ent[0], &st0);
+		CHECK(st0.active == 1 && st0.initiation_sent == 0, "by state: A active after the continue");
+	}
 	advance(29);
 	CHECK(pump() == 0 && !ind_n[0], "not yet");
 	advance(2);
