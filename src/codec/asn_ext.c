@@ -118,7 +118,7 @@ static int decode_skipped_member(asn_TYPE_descriptor_t *td, void *sptr, int el, 
 {
 	asn_TYPE_member_t *m = &td->elements[el];
 	void **mp = (void **)((char *)sptr + m->memb_offset);
-	asn_codec_ctx_t cc = { .max_stack_size = 30000 };
+	asn_codec_ctx_t cc = { .max_stack_size = ASN_STACK_BUDGET };
 	asn_dec_rval_t rv;
 
 	if (!(m->flags & ATF_POINTER))

@@ -638,7 +638,7 @@ int asn_json_constraint_error(struct asn_json *c, const char *prefix, asn_TYPE_d
 
 int asn_ber_to_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const uint8_t *buf, size_t len)
 {
-	asn_codec_ctx_t cc = { .max_stack_size = 30000 };
+	asn_codec_ctx_t cc = { .max_stack_size = ASN_STACK_BUDGET };
 	size_t mark = asn_ext_mark(), whylen;
 	void *st = NULL;
 	asn_dec_rval_t rv;

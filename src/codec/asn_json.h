@@ -147,6 +147,21 @@ const char *asn_strict_reason(const uint8_t *base, size_t len, char *buf, size_t
 /* p[0..n) is exactly one whole TLV */
 bool asn_strict_one_tlv(const uint8_t *p, size_t n);
 
+/*
+ * The stack one BER decode may use (asn1c's max_stack_size): deep nesting past it
+ * is refused, not followed. Clang's ASan at -O0 (the fuzz build) makes asn1c's
+ * frames up to 80 times their optimized size (OCTET_STRING_decode_ber: 13 KB), so
+ * 30000 octets there would refuse every TCAP message at its first field.
+ */
+#if defined(__clang__) && defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ASN_STACK_BUDGET (32 * 30000)
+#endif
+#endif
+#ifndef ASN_STACK_BUDGET
+#define ASN_STACK_BUDGET 30000
+#endif
+
 /* BER-decode buf as td and write its JSON; on failure returns -1, says why and
  * sets c->fail_stage to one of these (a later stage: a closer fit). */
 enum asn_fail_stage { ASN_FAIL_STRUCTURE = 1, ASN_FAIL_X690, ASN_FAIL_VALUE };
