@@ -237,7 +237,7 @@ static asn_enc_rval_t ext_encode_der(asn_TYPE_descriptor_t *td, void *sptr, int 
 			er.encoded = (ssize_t)size + hdr;
 		}
 		for (i = 0; i <= td->elements_count; i++) {
-			asn_TYPE_member_t *m = &td->elements[i];
+			asn_TYPE_member_t *m;
 			void *mp;
 			asn_enc_rval_t r;
 
@@ -246,7 +246,8 @@ static asn_enc_rval_t ext_encode_der(asn_TYPE_descriptor_t *td, void *sptr, int 
 				return er;
 			size += pass ? 0 : (size_t)n;
 			if (i == td->elements_count)
-				break;
+				break;	/* past the last member (elements is NULL when there is none) */
+			m = &td->elements[i];
 			mp = member_value(sptr, m);
 			if (!mp) {
 				if (m->optional)
