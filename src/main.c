@@ -12,8 +12,8 @@ static const struct {
 	int (*run)(int argc, char **argv);
 	const char *help;
 } commands[] = {
-	{ "decode", cmd_decode, "decode [--proto map|cap] [--version N] HEX   print the JSON of one TCAP message" },
-	{ "encode", cmd_encode, "encode [--proto map|cap] [--version N] < JSON  print the hex of one TCAP message" },
+	{ "decode", cmd_decode, "decode [OPTIONS] HEX     print the JSON of one TCAP message" },
+	{ "encode", cmd_encode, "encode [OPTIONS] < JSON  print the hex of one TCAP message" },
 	{ "run", cmd_run, "run -c FILE [--vty-port N]   run the gateway (M3UA link; events as JSON lines)" },
 };
 
@@ -24,6 +24,13 @@ static void usage(FILE *f)
 	fprintf(f, "usage: ss7gw COMMAND [ARGS]\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  ss7gw %s\n", commands[i].help);
+	fprintf(f, "decode/encode OPTIONS:\n"
+		   "  --proto map|cap     the protocol (default: the application context's, else MAP)\n"
+		   "  --version N         force the application-context version (1-4)\n"
+		   "  --ac NAME|OID       an application context: sets --proto and --version\n"
+		   "  --param argument|result|error --code N\n"
+		   "                      one component parameter (its TLV) instead of a whole message\n"
+		   "Bad input: one line on stderr, exit status 2 (docs/json.md).\n");
 }
 
 int main(int argc, char **argv)

@@ -29,6 +29,9 @@ void ss7_codec_init(void);
  * abort on a difference (the fast encoder must be byte-identical). */
 void ss7_codec_selfcheck(bool on);
 
+/* p[0..n) is exactly one whole BER TLV, as a component parameter must be. */
+bool ss7_codec_one_tlv(const uint8_t *p, size_t n);
+
 /*
  * Decode one TCAP message into JSON appended to w.
  * Returns 0, or -1 with a one-line reason in err (w then holds nothing usable).

@@ -126,7 +126,7 @@ static int decode_skipped_member(asn_TYPE_descriptor_t *td, void *sptr, int el, 
 {
 	asn_TYPE_member_t *m = &td->elements[el];
 	void **mp = (void **)((char *)sptr + m->memb_offset);
-	asn_codec_ctx_t cc = { .max_stack_size = 30000 };
+	asn_codec_ctx_t cc = { .max_stack_size = ASN_STACK_BUDGET };
 	asn_dec_rval_t rv;
 
 	if (!(m->flags & ATF_POINTER))
@@ -245,7 +245,7 @@ static asn_enc_rval_t ext_encode_der(asn_TYPE_descriptor_t *td, void *sptr, int 
 			er.encoded = (ssize_t)size + hdr;
 		}
 		for (i = 0; i <= td->elements_count; i++) {
-			asn_TYPE_member_t *m = &td->elements[i];
+			asn_TYPE_member_t *m;
 			void *mp;
 			asn_enc_rval_t r;
 
@@ -254,7 +254,8 @@ static asn_enc_rval_t ext_encode_der(asn_TYPE_descriptor_t *td, void *sptr, int 
 				return er;
 			size += pass ? 0 : (size_t)n;
 			if (i == td->elements_count)
-				break;
+				break;	/* past the last member (elements is NULL when there is none) */
+			m = &td->elements[i];
 			mp = member_value(sptr, m);
 			if (!mp) {
 				if (m->optional)
@@ -288,6 +289,22 @@ bool asn_ext_extensible(asn_TYPE_descriptor_t *td)
 
 void asn_ext_install(asn_TYPE_descriptor_t *td)
 {
+	/* asn1c 0.9.28 drops the marker of "SEQUENCE { ... }" (PCS-Extensions,
+	 * ShortTermDenialParam, ...): it would refuse every addition there. Each
+	 * memberless SEQUENCE of our ASN.1 is written so; mark it extensible. */
+	static struct asn_SEQUENCE_specifics_s memberless[32];	/* asn1c's are const */
+	static unsigned n_memberless;
+
+	if (asn_kind_of(td) == ASN_K_SEQUENCE && td->elements_count == 0
+	    && n_memberless < sizeof(memberless) / sizeof(memberless[0])) {
+		const asn_SEQUENCE_specifics_t *s = td->specifics;
+		if (s->ext_after < 0 && s->ext_before < 0) {
+			struct asn_SEQUENCE_specifics_s *m = &memberless[n_memberless++];
+			memcpy(m, s, sizeof(*m));
+			m->ext_before = 1;	/* extensions from member 0 on */
+			td->specifics = m;
+		}
+	}
 	if (!asn_ext_extensible(td))
 		return;
 	if (td->ber_decoder == SEQUENCE_decode_ber)

@@ -505,9 +505,140 @@ int asn_to_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const void *sptr)
 	return rc;
 }
 
+/* --- constraint failures, in words ---------------------------------------- */
+
+static void say_range(char *out, size_t n, const char *what, long v, const asn_per_constraint_t *r)
+{
+	if (r && (r->flags & (APC_CONSTRAINED | APC_SEMI_CONSTRAINED)) && v < r->lower_bound)
+		snprintf(out, n, "%ld%s is below %ld", v, what, r->lower_bound);
+	else if (r && (r->flags & APC_CONSTRAINED) && v > r->upper_bound)
+		snprintf(out, n, "%ld%s is above %ld", v, what, r->upper_bound);
+	else if (r && (r->flags & APC_CONSTRAINED))
+		snprintf(out, n, "%ld%s is not allowed (%ld..%ld)", v, what, r->lower_bound, r->upper_bound);
+	else
+		snprintf(out, n, "%ld%s is not allowed", v, what);
+}
+
+static void say_size(char *out, size_t n, long v, const char *unit, const asn_per_constraint_t *r)
+{
+	if (r && (r->flags & APC_CONSTRAINED) && r->lower_bound == r->upper_bound)
+		snprintf(out, n, "%ld %s, the size is %ld", v, unit, r->lower_bound);
+	else if (r && (r->flags & APC_CONSTRAINED))
+		snprintf(out, n, "%ld %s, the size is %ld..%ld", v, unit, r->lower_bound, r->upper_bound);
+	else if (r && (r->flags & APC_SEMI_CONSTRAINED))
+		snprintf(out, n, "%ld %s, the size is at least %ld", v, unit, r->lower_bound);
+	else
+		snprintf(out, n, "%ld %s: size not allowed", v, unit);
+}
+
+/* The rule a value of td broke, from the PER-visible constraints asn1c keeps. */
+static void describe_violation(char *out, size_t n, asn_TYPE_descriptor_t *td,
+			       const asn_per_constraints_t *pc, const void *sptr)
+{
+	const asn_per_constraint_t *val = pc ? &pc->value : NULL, *sz = pc ? &pc->size : NULL;
+	long v;
+
+	switch (asn_kind_of(td)) {
+	case ASN_K_NATIVE_INTEGER:
+	case ASN_K_NATIVE_ENUMERATED:
+		say_range(out, n, "", *(const long *)sptr, val);
+		return;
+	case ASN_K_INTEGER:
+	case ASN_K_ENUMERATED:
+		if (asn_INTEGER2long(sptr, &v) == 0) {
+			say_range(out, n, "", v, val);
+			return;
+		}
+		break;
+	case ASN_K_OCTET_STRING:
+	case ASN_K_STRING:
+		say_size(out, n, (long)((const OCTET_STRING_t *)sptr)->size,
+			 asn_kind_of(td) == ASN_K_STRING ? "characters" : "octets", sz);
+		return;
+	case ASN_K_BIT_STRING: {
+		const BIT_STRING_t *bs = sptr;
+		say_size(out, n, (long)bs->size * 8 - bs->bits_unused, "bits", sz);
+		return;
+	}
+	case ASN_K_SEQUENCE_OF:
+	case ASN_K_SET_OF:
+		say_size(out, n, (long)_A_CSET_FROM_VOID(sptr)->count, "elements", sz);
+		return;
+	default:
+		break;
+	}
+	snprintf(out, n, "not a value %s allows", td->name);
+}
+
+/*
+ * Find the innermost value that breaks its constraint, below sptr (of type
+ * td, checked by check, described by pc). Writes "path: rule" and returns 1,
+ * or 0 when every constraint holds.
+ */
+static int find_violation(asn_TYPE_descriptor_t *td, asn_constr_check_f *check,
+			  const asn_per_constraints_t *pc, const void *sptr,
+			  char *out, size_t n, char *path, size_t plen, int depth)
+{
+	int i;
+
+	if (!check || check(td, sptr, asn_json_ctfail, NULL) == 0)
+		return 0;
+	if (depth < ASN_JSON_MAX_DEPTH) {
+		enum asn_kind k = asn_kind_of(td);
+		for (i = 0; i < td->elements_count && (k == ASN_K_SEQUENCE || k == ASN_K_SET || k == ASN_K_CHOICE); i++) {
+			asn_TYPE_member_t *m = &td->elements[i];
+			const void *mp;
+			size_t l = strlen(path);
+			if (k == ASN_K_CHOICE && asn_choice_present(td, sptr) != i + 1)
+				continue;
+			mp = member_ptr(sptr, m);
+			if (!mp)
+				continue;
+			snprintf(path + l, plen - l, "%s%s", l ? "." : "", m->name);
+			if (find_violation(m->type, m->memb_constraints ? m->memb_constraints : m->type->check_constraints,
+					   m->per_constraints ? m->per_constraints : m->type->per_constraints,
+					   mp, out, n, path, plen, depth + 1))
+				return 1;
+			path[l] = '\0';
+		}
+		if (k == ASN_K_SEQUENCE_OF || k == ASN_K_SET_OF) {
+			const asn_anonymous_set_ *list = _A_CSET_FROM_VOID(sptr);
+			asn_TYPE_member_t *m = &td->elements[0];
+			for (i = 0; i < list->count; i++) {
+				size_t l = strlen(path);
+				snprintf(path + l, plen - l, "[%d]", i);
+				if (find_violation(m->type, m->memb_constraints ? m->memb_constraints
+										 : m->type->check_constraints,
+						   m->per_constraints ? m->per_constraints : m->type->per_constraints,
+						   list->array[i], out, n, path, plen, depth + 1))
+					return 1;
+				path[l] = '\0';
+			}
+		}
+	}
+	/* no member is to blame: this value is */
+	{
+		char rule[120];
+		describe_violation(rule, sizeof(rule), td, pc, sptr);
+		snprintf(out, n, "%s%s%s", path, path[0] ? ": " : "", rule);
+	}
+	return 1;
+}
+
+int asn_json_constraint_error(struct asn_json *c, const char *prefix, asn_TYPE_descriptor_t *td,
+			      asn_constr_check_f *check, const asn_per_constraints_t *pc, const void *sptr)
+{
+	char out[200], path[160] = "";
+
+	if (!find_violation(td, check ? check : td->check_constraints, pc ? pc : td->per_constraints, sptr,
+			    out, sizeof(out), path, sizeof(path), 0))
+		return 0;
+	return asn_json_error(c, "%s%s%s", prefix ? prefix : "", prefix && out[0] != '\0' ? ": " : "", out);
+}
+
 int asn_ber_to_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const uint8_t *buf, size_t len)
 {
-	asn_codec_ctx_t cc = { .max_stack_size = 30000 };
+	asn_codec_ctx_t cc = { .max_stack_size = ASN_STACK_BUDGET };
 	size_t mark = asn_ext_mark(), whylen;
 	void *st = NULL;
 	asn_dec_rval_t rv;
@@ -515,20 +646,31 @@ int asn_ber_to_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const uint8_t
 	int rc = -1;
 
 	asn_ext_recording(true);
+	asn_strict_reset();
 	rv = ber_decode(&cc, td, &st, buf, len);
 	asn_ext_recording(false);
 	if (rv.code != RC_OK) {
-		asn_json_error(c, "%s: %s at offset %zu", td->name,
-			       rv.code == RC_WMORE ? "truncated" : "malformed", rv.consumed);
+		char rule[200];
+		if (rv.code == RC_FAIL && asn_strict_reason(buf, len, rule, sizeof(rule))) {
+			c->fail_stage = ASN_FAIL_X690;
+			asn_json_error(c, "%s: %s", td->name, rule);
+		} else {
+			c->fail_stage = ASN_FAIL_STRUCTURE;
+			asn_json_error(c, "%s: %s at offset %zu", td->name,
+				       rv.code == RC_WMORE ? "truncated" : "malformed", rv.consumed);
+		}
 		goto out;
 	}
+	c->fail_stage = ASN_FAIL_VALUE;
 	if (rv.consumed != len) {
+		c->fail_stage = ASN_FAIL_STRUCTURE;
 		asn_json_error(c, "%s: %zu bytes of garbage after the value", td->name, len - rv.consumed);
 		goto out;
 	}
 	whylen = sizeof(why);
 	if (asn_check_constraints(td, st, why, &whylen)) {
-		asn_json_error(c, "%s: %s", td->name, asn_json_clean_reason(why, whylen));
+		if (!asn_json_constraint_error(c, td->name, td, NULL, NULL, st))
+			asn_json_error(c, "%s: %s", td->name, asn_json_clean_reason(why, whylen));
 		goto out;
 	}
 	rc = asn_to_json(c, td, st);

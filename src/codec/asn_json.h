@@ -65,6 +65,7 @@ struct asn_json {
 	size_t errsz;
 	int depth;
 	bool path_started;			/* error text already has a path */
+	int fail_stage;				/* asn_ber_to_json: how far a failed decode got */
 	unsigned unknown_ext_seen;		/* decode: unknown extension runs written */
 	/* context for telecom values that depend on their neighbours */
 	int version;				/* application-context version, 0 if unknown */
@@ -102,6 +103,11 @@ enum asn_kind asn_kind_of(asn_TYPE_descriptor_t *td);
 int asn_json_error(struct asn_json *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void asn_json_ctfail(void *key, asn_TYPE_descriptor_t *td, const void *sptr, const char *fmt, ...);
 const char *asn_json_clean_reason(char *why, size_t len);
+/* When sptr (of type td; check and pc default to td's) breaks a constraint,
+ * say where and which ("prefix: msisdn: 21 octets, the size is 1..20") and
+ * return -1; 0 when every constraint holds. */
+int asn_json_constraint_error(struct asn_json *c, const char *prefix, asn_TYPE_descriptor_t *td,
+			      asn_constr_check_f *check, const asn_per_constraints_t *pc, const void *sptr);
 
 /* Decode direction: write the JSON of *sptr (a structure of type td). */
 int asn_to_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const void *sptr);
@@ -130,7 +136,35 @@ size_t asn_struct_size(asn_TYPE_descriptor_t *td);
 /* The 1-based index of the CHOICE alternative present in sptr, 0 if none. */
 int asn_choice_present(asn_TYPE_descriptor_t *td, const void *sptr);
 
-/* BER-decode buf as td and write its JSON; on failure returns -1 and says why. */
+/*
+ * X.690 rules asn1c's BER decoders leave out (asn_strict.c): installed once,
+ * before the types are primed. A decode that failed on one leaves the reason,
+ * with its offset in base[0..len) when it lies there.
+ */
+void asn_strict_install(void);
+void asn_strict_reset(void);
+const char *asn_strict_reason(const uint8_t *base, size_t len, char *buf, size_t bufsz);
+/* p[0..n) is exactly one whole TLV */
+bool asn_strict_one_tlv(const uint8_t *p, size_t n);
+
+/*
+ * The stack one BER decode may use (asn1c's max_stack_size): deep nesting past it
+ * is refused, not followed. Clang's ASan at -O0 (the fuzz build) makes asn1c's
+ * frames up to 80 times their optimized size (OCTET_STRING_decode_ber: 13 KB), so
+ * 30000 octets there would refuse every TCAP message at its first field.
+ */
+#if defined(__clang__) && defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ASN_STACK_BUDGET (32 * 30000)
+#endif
+#endif
+#ifndef ASN_STACK_BUDGET
+#define ASN_STACK_BUDGET 30000
+#endif
+
+/* BER-decode buf as td and write its JSON; on failure returns -1, says why and
+ * sets c->fail_stage to one of these (a later stage: a closer fit). */
+enum asn_fail_stage { ASN_FAIL_STRUCTURE = 1, ASN_FAIL_X690, ASN_FAIL_VALUE };
 int asn_ber_to_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const uint8_t *buf, size_t len);
 /* Build td from v and DER-encode it into a freshly allocated ANY. */
 int asn_json_to_any(struct asn_json *c, asn_TYPE_descriptor_t *td, const jv_t *v, ANY_t *any);

@@ -193,8 +193,12 @@ static int any_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const jv
 		return asn_json_error(c, "%s: an open type without a known type takes a hex string",
 				      c->member ? c->member->name : type_name(td));
 	n = hex_decode(jv_string_value(v), buf, sizeof(buf));
-	if (n <= 0)
+	if (n < 0)
 		return asn_json_error(c, "%s: bad hex string", c->member ? c->member->name : type_name(td));
+	/* an explicit tag around it would be constructed: never with content that is no TLV */
+	if (!asn_strict_one_tlv(buf, (size_t)n))
+		return asn_json_error(c, "%s: an open type's value is one whole TLV (tag, length, contents)",
+				      c->member ? c->member->name : type_name(td));
 	return set_bytes(c, td, (OCTET_STRING_t *)any, buf, (size_t)n);
 }
 
@@ -256,9 +260,9 @@ static int check_member(struct asn_json *c, asn_TYPE_member_t *m, const void *mp
 	default:
 		break;
 	}
-	if (!chk || chk(m->type, mp, asn_json_ctfail, NULL) == 0)
-		return 0;
-	return asn_json_error(c, "%s: value out of its range or size", type_name(m->type));
+	/* the caller's path names the member: the error says the rule */
+	return asn_json_constraint_error(c, NULL, m->type, chk,
+					 m->per_constraints ? m->per_constraints : m->type->per_constraints, mp);
 }
 
 static int member_from_json(struct asn_json *c, asn_TYPE_member_t *m, const jv_t *v, void *sptr)
@@ -538,7 +542,8 @@ int asn_json_to_any(struct asn_json *c, asn_TYPE_descriptor_t *td, const jv_t *v
 	if (!st)
 		return asn_json_error(c, "%s: out of memory", type_name(td));
 	rc = asn_from_json(c, td, v, st);
-	if (rc == 0 && asn_check_constraints(td, st, why, &whylen))
+	if (rc == 0 && asn_check_constraints(td, st, why, &whylen)
+	    && !(rc = asn_json_constraint_error(c, type_name(td), td, NULL, NULL, st)))
 		rc = asn_json_error(c, "%s", asn_json_clean_reason(why, whylen));
 	if (rc == 0) {
 		uint8_t buf[MAX_VALUE_BYTES];

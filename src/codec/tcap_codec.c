@@ -31,6 +31,7 @@ struct tcap_state {
 	const struct ss7_codec_opts *opts;
 	enum ss7_proto proto;
 	int version;			/* 0: unknown, try the newest first */
+	enum ss7_proto ac_proto;	/* the protocol an application context named, or NONE */
 	unsigned long oid[16];		/* direct-reference of the EXTERNAL being read */
 	int oid_len;
 	long code;			/* opcode or error code of the current component */
@@ -54,6 +55,8 @@ static void init_once(void)
 {
 	asn_TYPE_descriptor_t **tdp;
 
+	/* before priming: derived types copy their base's decoder then */
+	asn_strict_install();
 	for (tdp = asn_pdu_collection; *tdp; tdp++)
 		asn_json_prime(*tdp);
 	td_dialogue_pdu = find_type("DialoguePDU");
@@ -65,6 +68,11 @@ static void init_once(void)
 void ss7_codec_selfcheck(bool on)
 {
 	asn_der_selfcheck(on);
+}
+
+bool ss7_codec_one_tlv(const uint8_t *p, size_t n)
+{
+	return asn_strict_one_tlv(p, n);
 }
 
 void ss7_codec_init(void)
@@ -121,6 +129,7 @@ static void set_context(struct tcap_state *st, const unsigned long *arcs, int n,
 
 	if (!ac)
 		return;
+	st->ac_proto = ac->proto;
 	if (opts->proto == SS7_CODEC_AUTO)
 		st->proto = ac->proto;
 	if (!opts->version)
@@ -200,7 +209,9 @@ static int param_types(const struct tcap_state *st, asn_TYPE_descriptor_t *paren
  * Decode the parameter as the first candidate type that takes it whole: one
  * that leaves no unknown extensions wins over one that does (without an
  * application context, a v3 message read as its v2 type would show its v3
- * fields as unknown). On failure leave hex and the first type's reason.
+ * fields as unknown). On failure leave hex and the reason of the type that got
+ * furthest (a value out of range in the v3 type says more than a v1 type that
+ * does not know the field's tag), the first one among equals.
  */
 static int decode_param(struct asn_json *c, const ANY_t *any, asn_TYPE_descriptor_t *const *types, int n)
 {
@@ -208,12 +219,13 @@ static int decode_param(struct asn_json *c, const ANY_t *any, asn_TYPE_descripto
 	char *saved_err = c->err;
 	size_t saved_errsz = c->errsz;
 	char why[160];
-	int i, first_fit = -1, ok;
+	int i, first_fit = -1, ok, best_stage = 0;
 
 	for (i = 0; i < n; i++) {
 		struct jw_mark m = jw_mark(c->w);
 		unsigned unknown = c->unknown_ext_seen;
 		why[0] = '\0';
+		c->fail_stage = 0;
 		c->err = why;
 		c->errsz = sizeof(why);
 		ok = asn_ber_to_json(c, types[i], any->buf, (size_t)any->size) == 0;
@@ -223,8 +235,10 @@ static int decode_param(struct asn_json *c, const ANY_t *any, asn_TYPE_descripto
 		c->unknown_ext_seen = unknown;
 		if (ok && first_fit < 0)
 			first_fit = i;
-		if (i == 0 && !ok)
+		if (!ok && c->fail_stage > best_stage) {
+			best_stage = c->fail_stage;
 			snprintf(st->note, sizeof(st->note), "%s", why);
+		}
 	}
 	if (first_fit < 0) {
 		c->err = saved_err;
@@ -296,12 +310,33 @@ static void annotate_unknown(struct asn_json *c, const char *what)
 	st->code_valid = false;
 }
 
+/* JSON key saying the protocol came from the caller (--proto), not from the
+ * message: the encoder reads it when it is given none, so that the JSON
+ * round-trips without the flag. */
+#define PROTO_KEY "_proto"
+
+/* After a message's components: say the protocol when the message alone
+ * (its application context, else MAP) would not give it. */
+static void say_proto(struct asn_json *c, asn_TYPE_member_t *m)
+{
+	struct tcap_state *st = c->user;
+	enum ss7_proto implied = st->ac_proto != SS7_PROTO_NONE ? st->ac_proto : SS7_PROTO_MAP;
+
+	if (strcmp(m->name, "components") || st->proto == implied)
+		return;
+	jw_kstr(c->w, PROTO_KEY, st->proto == SS7_PROTO_CAP ? "cap" : "map");
+}
+
 static void after_member(struct asn_json *c, asn_TYPE_descriptor_t *parent,
 			 asn_TYPE_member_t *m, const void *mptr)
 {
 	struct tcap_state *st = c->user;
 	unsigned long arcs[16];
 	int n;
+
+	/* depth 2: a member of the message body (Begin, Continue, ...) */
+	if (c->depth == 2 && st->opts->proto != SS7_CODEC_AUTO)
+		say_proto(c, m);
 
 	switch (asn_member_role(m)) {
 	case MR_DIRECT_REFERENCE:
@@ -556,9 +591,34 @@ static int prepare(struct asn_json *c, jv_t *msg)
 	return 0;
 }
 
+/* "_proto" in the message body: the protocol, when the caller gave none */
+static int read_proto_key(struct asn_json *c, struct tcap_state *st, const jv_t *root,
+			  struct ss7_codec_opts *from_json)
+{
+	const jv_t *body, *v;
+	size_t i;
+
+	jv_object_foreach(root, i, body) {
+		const char *s;
+		if (!(v = jv_object_get(body, PROTO_KEY)))
+			continue;
+		s = jv_string_value(v);
+		if (!s || (strcmp(s, "map") && strcmp(s, "cap")))
+			return asn_json_error(c, "%s." PROTO_KEY ": takes \"map\" or \"cap\"", body->key);
+		if (st->opts->proto != SS7_CODEC_AUTO)
+			return 0;	/* the caller's word wins */
+		*from_json = *st->opts;
+		from_json->proto = !strcmp(s, "cap") ? SS7_CODEC_CAP : SS7_CODEC_MAP;
+		st->opts = from_json;
+		st->proto = from_json->proto == SS7_CODEC_CAP ? SS7_PROTO_CAP : SS7_PROTO_MAP;
+	}
+	return 0;
+}
+
 long ss7_codec_encode(const char *json, size_t json_len, const struct ss7_codec_opts *opts,
 		      uint8_t *out, size_t cap, char *err, size_t errsz)
 {
+	struct ss7_codec_opts from_json;
 	static const struct ss7_codec_opts defaults;
 	struct tcap_state st = { .opts = opts ? opts : &defaults };
 	struct asn_json c = {
@@ -591,6 +651,8 @@ long ss7_codec_encode(const char *json, size_t json_len, const struct ss7_codec_
 		asn_json_error(&c, "a TCAP message is a JSON object");
 		goto out;
 	}
+	if (read_proto_key(&c, &st, root, &from_json))
+		goto out;
 	scan_context(&st, root);
 	c.version = st.version;
 	if (prepare(&c, root))
@@ -605,7 +667,8 @@ long ss7_codec_encode(const char *json, size_t json_len, const struct ss7_codec_
 	if (asn_from_json(&c, &asn_DEF_TCMessage, root, tc))
 		goto out;
 	if (asn_check_constraints(&asn_DEF_TCMessage, tc, why, &whylen)) {
-		asn_json_error(&c, "%s", asn_json_clean_reason(why, whylen));
+		if (!asn_json_constraint_error(&c, NULL, &asn_DEF_TCMessage, NULL, NULL, tc))
+			asn_json_error(&c, "%s", asn_json_clean_reason(why, whylen));
 		goto out;
 	}
 	rc = asn_der_encode_checked(&asn_DEF_TCMessage, tc, out, cap);

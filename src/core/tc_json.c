@@ -610,6 +610,8 @@ static int param_of(struct tc_json *tj, const jv_t *body, const char *key, const
 		got = osmo_hexparse(hex, tj->scratch + *used, (unsigned int)(SCRATCH - *used));
 		if (got <= 0)
 			return fail(err, errsz, "%s is not hex (or too long)", hexkey);
+		if (!ss7_codec_one_tlv(tj->scratch + *used, (size_t)got))
+			return fail(err, errsz, "%s is not one whole TLV (tag, length, contents)", hexkey);
 		n = got;
 	} else if (v) {
 		if (!have_code)

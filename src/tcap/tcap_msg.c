@@ -188,18 +188,57 @@ static int ber_read(struct tlv *t, const uint8_t *p, const uint8_t *end, int dep
 	return 0;
 }
 
-/* INTEGER content of 1..4 octets, sign-extended */
+/* INTEGER content of 1..4 octets, sign-extended; X.690 8.3.2: the first nine
+ * bits are not all equal (no redundant leading octet) */
 static int ber_int(const struct tlv *t, int32_t *out)
 {
 	uint32_t v;
 
 	if (t->constructed || t->len < 1 || t->len > 4)
 		return -1;
+	if (t->len > 1 && ((t->v[0] == 0x00 && !(t->v[1] & 0x80)) || (t->v[0] == 0xff && (t->v[1] & 0x80))))
+		return -1;
 	v = (t->v[0] & 0x80) ? 0xffffffffu : 0;
 	for (uint32_t i = 0; i < t->len; i++)
 		v = (v << 8) | t->v[i];
 	*out = (int32_t)v;
 	return 0;
+}
+
+/* OBJECT IDENTIFIER content (X.690 8.19.2): at least one octet, no
+ * sub-identifier starting with 0x80, the last one terminated */
+static bool oid_ok(const uint8_t *v, uint32_t len)
+{
+	if (len < 1 || (v[len - 1] & 0x80))
+		return false;
+	for (uint32_t i = 0; i < len; i++)
+		if (__builtin_expect(v[i] == 0x80, 0) && (i == 0 || !(v[i - 1] & 0x80)))
+			return false;
+	return true;
+}
+
+static bool ber_oid_ok(const struct tlv *t)
+{
+	return !t->constructed && oid_ok(t->v, t->len);
+}
+
+/* BIT STRING content (X.690 8.6.2): 0..7 unused bits, none when empty */
+static bool bits_ok(const uint8_t *v, uint32_t len)
+{
+	return len >= 1 && v[0] <= 7 && (len > 1 || v[0] == 0);
+}
+
+static bool ber_bits_ok(const struct tlv *t)
+{
+	return !t->constructed && bits_ok(t->v, t->len);
+}
+
+/* exactly one whole TLV: what a parameter or an open type holds */
+static bool one_tlv(const struct tcap_buf *b)
+{
+	struct tlv t;
+
+	return b->len && ber_read(&t, b->data, b->data + b->len, 0) == 0 && t.next == b->data + b->len;
 }
 
 /* The one TLV that fills a constructed element, or -1 */
@@ -276,14 +315,14 @@ static int parse_dlg_pdu(struct tcap_dialogue *d, const struct tlv *pdu)
 				continue;
 			}
 		} else if (e.tag == 0x80 && stage == 0) {
-			if (e.constructed || e.len < 1)
+			if (!ber_bits_ok(&e))
 				return -TCAP_ERR_DLG_SYNTAX;
 			d->proto_version.data = e.v;
 			d->proto_version.len = e.len;
 			stage = 1;
 			continue;
 		} else if (e.tag == 0xa1 && stage <= 1) {
-			if (ber_only(&in, &e) < 0 || in.tag != 0x06 || in.constructed || in.len < 1)
+			if (ber_only(&in, &e) < 0 || in.tag != 0x06 || !ber_oid_ok(&in))
 				return -TCAP_ERR_DLG_SYNTAX;
 			d->acn.data = in.v;
 			d->acn.len = in.len;
@@ -351,8 +390,8 @@ static int parse_dialogue(struct tcap_msg *m, const struct tlv *dp)
 		m->unstructured = false;
 	else if (e.len == sizeof(as_unstructured) && !memcmp(e.v, as_unstructured, e.len))
 		m->unstructured = true;
-	else
-		return -TCAP_ERR_DLG_AS;
+	else	/* a known one is valid: only an unknown one is checked */
+		return ber_oid_ok(&e) ? -TCAP_ERR_DLG_AS : -TCAP_ERR_DLG_SYNTAX;
 	p = e.next;
 	/* encoding: single-ASN1-type [0] holding one dialogue PDU; what is after
 	 * it, or an indirect-reference / descriptor before it, is not ours */
@@ -486,7 +525,7 @@ static int read_code(struct tcap_code *c, const struct tlv *e)
 	if (e->tag == 0x02) {
 		if (ber_int(e, &c->local) < 0)
 			return -1;
-	} else if (e->tag == 0x06 && e->len > 0) {
+	} else if (e->tag == 0x06 && ber_oid_ok(e)) {
 		c->global = true;
 		c->oid.data = e->v;
 		c->oid.len = e->len;
@@ -728,7 +767,7 @@ static int put_code(struct bw *w, const struct tcap_code *c)
 	if (!c->present)
 		return -TCAP_ERR_INVALID;
 	if (c->global) {
-		if (!c->oid.len)
+		if (!oid_ok(c->oid.data, c->oid.len))
 			return -TCAP_ERR_INVALID;
 		put_prim(w, 0x06, &c->oid);
 	} else {
@@ -742,6 +781,8 @@ static int put_comp(struct bw *w, const struct tcap_comp *c)
 	size_t mark = pos(w);
 
 	if (c->type != TCAP_COMP_REJECT && !c->invoke_id_present)
+		return -TCAP_ERR_INVALID;
+	if (c->param.len && !one_tlv(&c->param))
 		return -TCAP_ERR_INVALID;
 	switch (c->type) {
 	case TCAP_COMP_INVOKE:
@@ -806,7 +847,8 @@ static int put_dialogue(struct bw *w, const struct tcap_dialogue *d)
 		put_int(w, 0x80, d->abort_source);
 	} else {
 		size_t m;
-		if (!d->acn.len)
+		if (!oid_ok(d->acn.data, d->acn.len)
+		    || (d->proto_version.len && !bits_ok(d->proto_version.data, d->proto_version.len)))
 			return -TCAP_ERR_INVALID;
 		if (d->pdu == TCAP_DLG_AARE) {
 			if ((d->diag_source != TCAP_DIAG_USER && d->diag_source != TCAP_DIAG_PROVIDER)

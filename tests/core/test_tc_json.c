@@ -221,6 +221,9 @@ static void refused_requests(void)
 		  "needs the invokeId it answers" },
 		{ "{\"request\":\"begin\",\"called\":{\"ssn\":6,\"pc\":1},\"components\":[{\"invoke\":{\"opcode\":45,\"argumentHex\":\"zz\"}}]}",
 		  "argumentHex is not hex" },
+		/* a parameter is one whole TLV: X.690 is not broken on the way out (issue 9) */
+		{ "{\"request\":\"begin\",\"called\":{\"ssn\":6,\"pc\":1},\"components\":[{\"invoke\":{\"opcode\":45,\"argumentHex\":\"ff\"}}]}",
+		  "argumentHex is not one whole TLV" },
 		{ "{\"request\":\"continue\",\"dialog\":\"1fffffff\"}", "no dialog 1fffffff" },
 		{ "{\"request\":\"end\"}", "needs the dialog id" },
 		{ "{\"request\":\"begin\",\"called\":{\"ssn\":6,\"pc\":1},\"components\":[{\"bogus\":{}}]}", "unknown component kind" },

@@ -38,10 +38,16 @@ def begin(*params, opcode=45, tag=0x30, dialogue=AARQ_SRI_SM):
 
 GOOD = begin(MSISDN, PRI, SCA)
 
+
+def dialogue(pv=H('0780'), acn=H('04000001001403')):
+    return tlv(0x6b, tlv(0x28, tlv(0x06, H('00118605010101')), tlv(0xa0, tlv(
+        0x60, tlv(0x80, pv), tlv(0xa1, tlv(0x06, acn))))))
+
 REJECT = 'reject'      # exit 2 with a message containing the text
 FLAGGED = 'flagged'    # exit 0, the invoke's parameter stays hex with "_error"
 NOTED = 'noted'        # exit 0, an "_error" annotation containing the text
 LENIENT = 'lenient'    # exit 0: tolerated as BER decoders commonly do (documented)
+ROUNDTRIP = 'roundtrip'  # exit 0, the output contains the text, and encodes back to the same bytes
 
 
 def nested(depth):
@@ -66,14 +72,14 @@ CASES = [
     ('length-shorter-than-data', bytes([0x62, len(GOOD) - 4]) + GOOD[2:], REJECT, 'TCMessage'),
     ('garbage-after-message', GOOD + H('0000'), REJECT, 'garbage after'),
     ('unknown-message-type', H('69') + GOOD[1:], REJECT, 'malformed'),
-    ('otid-too-long', tlv(0x62, tlv(0x48, H('0000000001'))), REJECT, 'OrigTransactionID'),
-    ('otid-empty', tlv(0x62, tlv(0x48, b'')), REJECT, 'OrigTransactionID'),
+    ('otid-too-long', tlv(0x62, tlv(0x48, H('0000000001'))), REJECT, 'begin.otid: 5 octets, the size is 1..4'),
+    ('otid-empty', tlv(0x62, tlv(0x48, b'')), REJECT, 'begin.otid: 0 octets, the size is 1..4'),
     ('indefinite-primitive-otid', H('62804880000000010000'), REJECT, 'TCMessage'),
     ('missing-otid', tlv(0x62, tlv(0x6c, tlv(0xa1, tlv(0x02, H('01')), tlv(0x02, H('2d'))))), REJECT, 'malformed'),
     ('duplicate-otid', tlv(0x62, tlv(0x48, H('01')), tlv(0x48, H('02'))), REJECT, 'malformed'),
     ('continue-without-dtid', tlv(0x65, tlv(0x48, H('01'))), REJECT, 'TCMessage'),
     ('empty-component-portion', tlv(0x62, tlv(0x48, H('01')), tlv(0x6c, b'')), REJECT, 'ComponentPortion'),
-    ('invoke-id-out-of-range', tlv(0x62, tlv(0x48, H('01')), tlv(0x6c, tlv(0xa1, tlv(0x02, H('0100')), tlv(0x02, H('2d'))))), REJECT, 'InvokeIdType'),
+    ('invoke-id-out-of-range', tlv(0x62, tlv(0x48, H('01')), tlv(0x6c, tlv(0xa1, tlv(0x02, H('0100')), tlv(0x02, H('2d'))))), REJECT, 'invoke.invokeID: 256 is above 127'),
     ('component-wrong-tag', tlv(0x62, tlv(0x48, H('01')), tlv(0x6c, tlv(0xa9, tlv(0x02, H('01')), tlv(0x02, H('2d'))))), REJECT, 'malformed'),
     ('dialogue-not-external', tlv(0x62, tlv(0x48, H('01')), tlv(0x6b, tlv(0x30, b''))), REJECT, 'malformed'),
     ('dialogue-unknown-as', tlv(0x62, tlv(0x48, H('01')), tlv(0x6b, tlv(0x28, tlv(0x06, H('2a0304')), tlv(0xa0, tlv(0x60, b''))))), NOTED, 'abstract syntax'),
@@ -86,7 +92,9 @@ CASES = [
     ('param-duplicated-member', begin(MSISDN, MSISDN, PRI, SCA), FLAGGED, 'RoutingInfoForSM-Arg'),
     ('param-wrong-tag', begin(MSISDN, PRI, SCA, tag=0x31), FLAGGED, 'RoutingInfoForSM-Arg'),
     ('param-msisdn-too-long', begin(tlv(0x80, H('91' + '99' * 20)), PRI, SCA), FLAGGED, 'RoutingInfoForSM-Arg'),
-    ('param-boolean-two-octets', begin(MSISDN, tlv(0x81, H('ffff')), SCA), LENIENT, ''),
+    # X.690 inside a parameter (issue 9): never a result as if it were valid
+    ('param-boolean-two-octets', begin(MSISDN, tlv(0x81, H('ffff')), SCA), FLAGGED, 'BOOLEAN without exactly one'),
+    ('param-boolean-empty', begin(MSISDN, tlv(0x81, b''), SCA), FLAGGED, 'BOOLEAN without exactly one'),
     # after the extension marker an unknown field is legal, however deep: kept as raw TLVs
     ('param-deep-unknown-extension', begin(MSISDN, PRI, SCA, tlv(H('bf40'), nested(300))), NOTED, '"_unknownExtensions":"bf40'),
     # ... but 2000 levels of indefinite length exceed the decoder's stack budget
@@ -94,11 +102,61 @@ CASES = [
     # the parameter's own TLVs are read to find its end, so broken ones break the component
     ('param-truncated-inner-tlv', begin(MSISDN, PRI, SCA, H('00')), REJECT, 'TCMessage'),
     ('unknown-opcode', begin(MSISDN, opcode=99), FLAGGED, 'unknown MAP operation 99'),
+    # X.690 in the TCAP message and its dialogue portion (issue 9)
+    ('acn-unterminated', tlv(0x62, tlv(0x48, H('01')), dialogue(acn=H('040000010014') + b'\x83')), REJECT, 'unterminated (X.690 8.19.2)'),
+    ('acn-leading-0x80', tlv(0x62, tlv(0x48, H('01')), dialogue(acn=H('0400000100801403'))), REJECT, 'leading 0x80 octet'),
+    ('acn-empty', tlv(0x62, tlv(0x48, H('01')), dialogue(acn=b'')), REJECT, 'OBJECT IDENTIFIER without content octets'),
+    ('protocol-version-9-unused-bits', tlv(0x62, tlv(0x48, H('01')), dialogue(pv=H('0980'))), REJECT, 'more than 7 unused bits'),
+    ('protocol-version-empty-with-unused-bits', tlv(0x62, tlv(0x48, H('01')), dialogue(pv=H('03'))), REJECT, 'empty BIT STRING'),
+    ('invoke-id-empty', tlv(0x62, tlv(0x48, H('01')), tlv(0x6c, tlv(0xa1, tlv(0x02, b''), tlv(0x02, H('2d'))))), REJECT, 'INTEGER without content octets'),
+    ('invoke-id-redundant-octet', tlv(0x62, tlv(0x48, H('01')), tlv(0x6c, tlv(0xa1, tlv(0x02, H('0001')), tlv(0x02, H('2d'))))), REJECT, 'redundant leading octet (X.690 8.3.2)'),
+    ('opcode-redundant-octet', tlv(0x62, tlv(0x48, H('01')), tlv(0x6c, tlv(0xa1, tlv(0x02, H('01')), tlv(0x02, H('002d'))))), REJECT, 'redundant leading octet'),
+    ('p-abort-cause-empty', tlv(0x67, tlv(0x49, H('01')), tlv(0x4a, b'')), REJECT, 'INTEGER without content octets'),
+    ('reject-null-with-content', tlv(0x65, tlv(0x48, H('01')), tlv(0x49, H('02')), tlv(0x6c, tlv(0xa4, tlv(0x05, H('00')), tlv(0x80, H('01'))))), REJECT, 'NULL with content octets'),
+    ('primitive-indefinite-length', begin(MSISDN, H('818000'), SCA), REJECT, 'indefinite length form'),
 ]
 
 
-def run(binary, data):
-    p = subprocess.run([binary, 'decode', data.hex()], capture_output=True, text=True, timeout=30)
+
+# One parameter (--param KIND --code N --proto P): X.690 and the open types
+PARAM = ['--param', 'argument', '--code', '45', '--proto', 'map']
+PARAM_CASES = [
+    # (name, args, hex, expectation, text)
+    ('param-only-boolean-two-octets', PARAM, tlv(0x30, MSISDN, tlv(0x81, H('ffff')), SCA), REJECT, 'BOOLEAN without exactly one content octet'),
+    ('param-only-boolean-indefinite', PARAM, tlv(0x30, MSISDN, H('818000'), SCA), REJECT, 'indefinite length form'),
+    ('param-only-null-with-content', ['--param', 'argument', '--code', '45', '--proto', 'map', '--version', '3'],
+     tlv(0x30, MSISDN, PRI, SCA, tlv(0x87, H('00'))), REJECT, 'NULL with content octets'),
+    ('param-only-integer-redundant', ['--param', 'argument', '--code', '63', '--proto', 'map'],
+     tlv(0x30, tlv(0x02, H('0001'))), REJECT, 'redundant leading octet'),
+    ('param-only-enumerated-empty', ['--param', 'argument', '--code', '47', '--proto', 'map', '--version', '3'],
+     tlv(0x30, tlv(0x04, H('919471000000')), tlv(0x04, H('9194710000f2')), tlv(0x0a, b'')), REJECT, 'INTEGER without content octets'),
+    ('param-only-bit-string-9-unused', ['--param', 'argument', '--code', '2', '--proto', 'map', '--version', '3'],
+     tlv(0x30, tlv(0x04, H('62021000000000f0')), tlv(0x81, H('919471000000')), tlv(0x04, H('919471000000')),
+         tlv(0xa6, tlv(0x80, H('0980')))), REJECT, 'more than 7 unused bits'),
+    # CAP ExtensionField.value [1] written primitive by another stack: no TLV inside, refused clearly
+    # vectors from another stack's tests (issue 9)
+    # an unknown addition in an extensible SEQUENCE with no members yet (PCS-Extensions)
+    ('pcs-extensions-unknown-addition', ['--param', 'result', '--code', '3', '--proto', 'map'],
+     H('30073005a103800100'), ROUNDTRIP, '"pcs-Extensions":{"_unknownExtensions":"800100"}'),
+    # without --version, a v3 result must not be read as v1 with its v3 fields hidden
+    ('sri-sm-result-v3-without-version', ['--param', 'result', '--code', '45', '--proto', 'map'],
+     H('301e040752001111111111a0088106919799191111820100a50602011e020128'), ROUNDTRIP,
+     '"ip-sm-gwGuidance":{"minimumDeliveryTimeValue":30,"recommendedDeliveryTimeValue":40}'),
+    # ... and an invalid v3 argument is refused, for the reason of the v3 reading
+    ('sri-sm-arg-v3-invalid-without-version', PARAM,
+     H('30138006919471000000810100820391947f880114'), REJECT, 'RoutingInfoForSM-Arg: sm-RP-MTI: 20 is above 10'),
+    # constraint errors name the field and the rule, not asn1c's file and line
+    ('constraint-error-names-field', ['--param', 'argument', '--code', '63', '--proto', 'map'],
+     H('30040202022b'), REJECT, 'absentSubscriberDiagnosticSM: 555 is above 255'),
+    ('constraint-error-size', PARAM, tlv(0x30, tlv(0x80, H('91' + '99' * 20)), PRI, SCA), REJECT,
+     'msisdn: 21 octets, the size is 1..9'),
+    ('cap-extension-value-primitive', ['--param', 'argument', '--code', '33', '--proto', 'cap'],
+     H('301e800100810203e8a2123005020102810030090201030a01018101ff830164'), REJECT, 'not one whole TLV'),
+]
+
+
+def run(binary, data, args=()):
+    p = subprocess.run([binary, 'decode', *args, data.hex()], capture_output=True, text=True, timeout=30)
     return p.returncode, p.stdout, p.stderr
 
 
@@ -114,8 +172,8 @@ def flagged(out, text):
 def main():
     binary = sys.argv[1]
     passed = failed = 0
-    for name, data, want, text in CASES:
-        rc, out, err = run(binary, data)
+    for name, args, data, want, text in [(c[0], (), *c[1:]) for c in CASES] + PARAM_CASES:
+        rc, out, err = run(binary, data, args)
         if rc < 0 or rc > 2:
             ok, why = False, 'crashed (status %d): %s' % (rc, err.strip()[-300:])
         elif want == REJECT:
@@ -124,6 +182,11 @@ def main():
         elif want == NOTED:
             ok = rc == 0 and text in out and ('"_error":' in out or '_unknownExtensions' in text)
             why = 'expected an "_error" naming %r, got rc=%d %s%s' % (text, rc, out[:300], err.strip())
+        elif want == ROUNDTRIP:
+            back = subprocess.run([binary, 'encode', *args], input=out, capture_output=True, text=True, timeout=30)
+            ok = rc == 0 and text in out and back.returncode == 0 and back.stdout.strip() == data.hex()
+            why = 'expected %r and the same bytes back, got rc=%d %s%s / %s%s' % (
+                text, rc, out[:300], err.strip(), back.stdout.strip(), back.stderr.strip())
         elif want == LENIENT:
             ok = rc == 0
             why = 'expected it decoded, got rc=%d %s' % (rc, err.strip())
@@ -132,6 +195,11 @@ def main():
             why = 'expected a flagged parameter (%r), got rc=%d %s%s' % (text, rc, out[:300], err.strip())
         print(('ok   %s' % name) if ok else ('FAIL %s: %s' % (name, why)))
         passed, failed = passed + ok, failed + (not ok)
+    # the options a user needs are in the help
+    h = subprocess.run([binary, '--help'], capture_output=True, text=True, timeout=30)
+    ok = h.returncode == 0 and all(o in h.stdout for o in ('--param', '--code', '--ac', '--proto', '--version'))
+    print(('ok   ' if ok else 'FAIL ') + 'ss7gw --help names every decode/encode option')
+    passed, failed = passed + ok, failed + (not ok)
     # random bytes: anything but a crash or a hang is fine; count the outcomes
     rnd = random.Random(7)
     crashes = 0

@@ -42,10 +42,10 @@ CASES = [
     ('unknown-field', '{"begin":{"otid":"01","colour":"red"}}', 'unknown field "colour"'),
     ('missing-dtid', '{"end":{}}', 'missing mandatory field "dtid"'),
     ('otid-not-hex', '{"begin":{"otid":"xyz1"}}', 'begin.otid'),
-    ('otid-too-long', '{"begin":{"otid":"0102030405"}}', 'OrigTransactionID'),
+    ('otid-too-long', '{"begin":{"otid":"0102030405"}}', 'begin.otid: 5 octets, the size is 1..4'),
     ('otid-number', '{"begin":{"otid":1}}', 'begin.otid'),
     ('invoke-id-string', '{"begin":{"otid":"01","components":[{"invoke":{"invokeID":"1","opCode":{"localValue":45}}}]}}', 'invokeID'),
-    ('invoke-id-range', '{"begin":{"otid":"01","components":[{"invoke":{"invokeID":300,"opCode":{"localValue":45}}}]}}', 'InvokeIdType'),
+    ('invoke-id-range', '{"begin":{"otid":"01","components":[{"invoke":{"invokeID":300,"opCode":{"localValue":45}}}]}}', 'invoke.invokeID: 300 is above 127'),
     ('integer-huge', '{"begin":{"otid":"01","components":[{"invoke":{"invokeID":99999999999999999999,"opCode":{"localValue":45}}}]}}', 'out of range'),
     ('integer-real', '{"begin":{"otid":"01","components":[{"invoke":{"invokeID":1.5,"opCode":{"localValue":45}}}]}}', 'invokeID'),
     ('no-components', '{"begin":{"otid":"01","components":[]}}', 'ComponentPortion'),
@@ -63,15 +63,35 @@ CASES = [
     ('deep-nesting', deep(200), 'nested too deeply'),
     ('huge-hex', '{"begin":{"otid":"01","components":[{"invoke":{"invokeID":1,"opCode":{"localValue":99},"parameter":"' + '00' * 70000 + '"}}]}}', 'parameter'),
     ('huge-input', '{"begin":{"otid":"01","x":"' + 'a' * (5 << 20) + '"}}', 'too large'),
+    # an open type's value is one whole TLV: never a constructed tag around something else (issue 9)
+    ('raw-parameter-not-a-tlv', '{"begin":{"otid":"01","components":[{"invoke":{"invokeID":1,"opCode":{"localValue":99},"parameter":"ff"}}]}}', 'one whole TLV'),
+    ('raw-parameter-two-tlvs', '{"begin":{"otid":"01","components":[{"invoke":{"invokeID":1,"opCode":{"localValue":99},"parameter":"04000400"}}]}}', 'one whole TLV'),
+]
+
+# One parameter (--param ...): (name, args, stdin text, text the error must contain)
+CAP_RESET_TIMER = ['--param', 'argument', '--code', '33', '--proto', 'cap']
+
+
+def reset_timer(value):
+    return json.dumps({"timerID": "tssf", "timervalue": 1000, "callSegmentID": 100,
+                       "extensions": [{"type": {"local": 2}, "value": value}]})
+
+
+PARAM_CASES = [
+    ('constraint-error-names-field', ['--param', 'argument', '--code', '63', '--proto', 'map'],
+     '{"absentSubscriberDiagnosticSM":555}', 'absentSubscriberDiagnosticSM: 555 is above 255'),
+    ('cap-extension-value-not-a-tlv', CAP_RESET_TIMER, reset_timer("ff"), "extensions[0].value: value: an open type's value is one whole TLV"),
+    ('cap-extension-value-empty', CAP_RESET_TIMER, reset_timer(""), 'one whole TLV'),
+    ('cap-extension-value-two-tlvs', CAP_RESET_TIMER, reset_timer("02010502"), 'one whole TLV'),
 ]
 
 
 def main():
     binary = sys.argv[1]
     passed = failed = 0
-    for name, text, want in CASES:
+    for name, args, text, want in [(c[0], [], *c[1:]) for c in CASES] + PARAM_CASES:
         data = text if isinstance(text, bytes) else text.encode()
-        p = subprocess.run([binary, 'encode'], input=data, capture_output=True, timeout=30)
+        p = subprocess.run([binary, 'encode', *args], input=data, capture_output=True, timeout=30)
         out, err = p.stdout.decode(errors='replace'), p.stderr.decode(errors='replace')
         ok = p.returncode == 2 and out == '' and err.count('\n') == 1 and want in err
         if ok:

@@ -634,6 +634,53 @@ static void test_bad_begin(void)
 	CHECK_INDS(1, "");
 }
 
+/* X.690 on the wire (issue 9): what X.690 forbids is answered as Q.774 says,
+ * never served as if it were valid */
+static void test_x690_on_the_wire(void)
+{
+	unsigned int before;
+	struct wire_msg *w;
+	struct tcap_msg m;
+
+	/* an application context whose last sub-identifier is unterminated: the
+	 * dialogue portion is malformed, the Begin is refused by an Abort */
+	before = sent_total;
+	inject(1, "62264804112233446b1e281c060700118605010101a011600f80020780a109060704000001001483");
+	CHECK(sent_total == before + 1, "AC OID unterminated: answered");
+	w = &queue[(q_tail - 1) % ARRAY_SIZE(queue)];
+	CHECK(tcap_msg_parse(&m, w->data, w->len) == 0 && m.type == TCAP_MSGT_ABORT
+	      && tcap_tid_u32(&m.dtid) == 0x11223344, "AC OID unterminated: Abort %s", hexs(w->data, w->len));
+	pump();
+	CHECK_INDS(1, "");
+
+	/* a protocol version claiming 9 unused bits: the same */
+	before = sent_total;
+	inject(1, "62264804112233456b1e281c060700118605010101a011600f80020980a109060704000001001403");
+	CHECK(sent_total == before + 1, "9 unused bits: answered");
+	w = &queue[(q_tail - 1) % ARRAY_SIZE(queue)];
+	CHECK(tcap_msg_parse(&m, w->data, w->len) == 0 && m.type == TCAP_MSGT_ABORT
+	      && tcap_tid_u32(&m.dtid) == 0x11223345, "9 unused bits: Abort %s", hexs(w->data, w->len));
+	pump();
+	CHECK_INDS(1, "");
+
+	/* an invoke id with a redundant leading octet: the dialogue starts, the
+	 * component is rejected (mistypedComponent) */
+	inject(1, "62114804000000026c09a10702020001020101");
+	CHECK_INDS(1, "TC-BEGIN | TC-L-REJECT problem=0:1");
+	CHECK(tc_end_req(ent[1], last_did[1], &plain) == 0, "end with the Reject");
+	w = &queue[(q_tail - 1) % ARRAY_SIZE(queue)];
+	CHECK(!strcmp(hexs(w->data, w->len), "640f490400000002" "6c07a4050500800101"), "End with Reject: %s",
+	      hexs(w->data, w->len));
+	pump();
+
+	/* a zero-length P-Abort cause: a broken Abort is not answered, and no
+	 * user sees a cause it did not carry */
+	before = sent_total;
+	inject(1, "67084904000000034a00");
+	CHECK(sent_total == before, "broken Abort not answered");
+	CHECK_INDS(1, "");
+}
+
 static void test_vty_config(void)
 {
 	static struct vty_app_info info = { .name = "test_tcap", .version = "1" };
@@ -713,6 +760,7 @@ int main(int argc, char **argv)
 	test_notice();
 	test_uni();
 	test_bad_begin();
+	test_x690_on_the_wire();
 
 	for (int s = 0; s < 2; s++) {
 		CHECK(tcap_ctx_dialogues(ent[s]) == 0, "side %c: %u dialogues left", 'A' + s,

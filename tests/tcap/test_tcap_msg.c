@@ -64,6 +64,31 @@ static const struct {
 	{ "component whose length runs past the portion",
 	  "65104801014901026c08a203020109a20502",
 	  "Continue otid=01 dtid=02 | ReturnResultLast id=9; !badly structured component;" },
+	/* X.690 in the components (issue 9): each one answered by a Reject */
+	{ "invoke id without content octets (8.3.1), then a good one",
+	  "65174801014901026c0fa1050200020101a106020101020101",
+	  "Continue otid=01 dtid=02 | !mistyped component; Invoke id=1 op=1;" },
+	{ "invoke id with a redundant leading octet (8.3.2)",
+	  "65114801014901026c09a10702020001020101",
+	  "Continue otid=01 dtid=02 | !mistyped component;" },
+	{ "opcode with a redundant leading octet (8.3.2)",
+	  "65114801014901026c09a10702010102020001",
+	  "Continue otid=01 dtid=02 | !mistyped component(id=1);" },
+	{ "negative invoke id with a redundant 0xff octet (8.3.2)",
+	  "65114801014901026c09a1070202ff80020101",
+	  "Continue otid=01 dtid=02 | !mistyped component;" },
+	{ "global opcode whose last sub-identifier is unterminated (8.19.2)",
+	  "65124801014901026c0aa1080201010603040081",
+	  "Continue otid=01 dtid=02 | !mistyped component(id=1);" },
+	{ "global opcode with a 0x80 leading octet (8.19.2)",
+	  "65124801014901026c0aa108020101060304807f",
+	  "Continue otid=01 dtid=02 | !mistyped component(id=1);" },
+	{ "Reject whose NULL invoke id has content octets (8.8.2)",
+	  "65104801014901026c08a406050100800101",
+	  "Continue otid=01 dtid=02 | !mistyped component;" },
+	{ "Reject problem with a redundant leading octet (8.3.2)",
+	  "65114801014901026c09a40702010180020001",
+	  "Continue otid=01 dtid=02 | !mistyped component(id=1);" },
 };
 
 /* --- hostile messages: error, and whether the originator can be answered --- */
@@ -108,6 +133,32 @@ static const struct {
 	  TCAP_ERR_DLG_SYNTAX, "" },
 	{ "ABRT without abort-source",
 	  "671949041a2b3c4d6b11280f060700118605010101a0046402be00", TCAP_ERR_DLG_SYNTAX, "" },
+	/* X.690 in the transaction and dialogue portions (issue 9) */
+	{ "P-Abort cause without content octets (8.3.1)", "67084904112233444a00", TCAP_ERR_TX_PORTION, "" },
+	{ "P-Abort cause with a redundant leading octet (8.3.2)", "670a4904112233444a020001",
+	  TCAP_ERR_TX_PORTION, "" },
+	{ "OTID with the indefinite length form (8.1.3.2)", "6208488011223344000000", TCAP_ERR_BAD_FORMAT, "" },
+	{ "AARQ application context whose last sub-identifier is unterminated (8.19.2)",
+	  "62254804112233446b1d281b060700118605010101a010600e80020780a108060604000001 0094",
+	  TCAP_ERR_DLG_SYNTAX, "11223344" },
+	{ "AARQ application context with a 0x80 leading octet (8.19.2)",
+	  "62264804112233446b1e281c060700118605010101a011600f80020780a10906070400000180 1403",
+	  TCAP_ERR_DLG_SYNTAX, "11223344" },
+	{ "AARQ application context of no octets (8.19.2)",
+	  "621f4804112233446b172815060700118605010101a00a600880020780a1020600",
+	  TCAP_ERR_DLG_SYNTAX, "11223344" },
+	{ "AARQ protocol version with 9 unused bits (8.6.2.2)",
+	  "62264804112233446b1e281c060700118605010101a011600f80020980a1090607040000010014 03",
+	  TCAP_ERR_DLG_SYNTAX, "11223344" },
+	{ "AARQ protocol version empty with unused bits (8.6.2.3)",
+	  "62254804112233446b1d281b060700118605010101a010600e800103a1090607040000010014 03",
+	  TCAP_ERR_DLG_SYNTAX, "11223344" },
+	{ "AARE result with a redundant leading octet (8.3.2)",
+	  "673349041a2b3c4d6b2b2829060700118605010101a01e611c80020780a109060704000001001402a20402020000a305a103020102",
+	  TCAP_ERR_DLG_SYNTAX, "" },
+	{ "dialogue-as-id whose last sub-identifier is unterminated (8.19.2)",
+	  "62264804112233446b1e281c060700118605010181a011600f80020780a109060704000001001403",
+	  TCAP_ERR_DLG_SYNTAX, "11223344" },
 	{ "AUDT in a Begin",
 	  "62254804112233446b1d281b060700118605010201a010600e80020780a1080606040000010014", TCAP_ERR_DLG_SYNTAX,
 	  "11223344" },
@@ -328,6 +379,36 @@ static void test_build_invalid(void)
 	m.dtid.len = 1;
 	m.p_abort_present = true;
 	CHECK(tcap_msg_build(out, sizeof(out), &m, NULL, 0) == -TCAP_ERR_INVALID, "P-Abort in an End");
+
+	/* nothing X.690 forbids leaves the builder (issue 9) */
+	{
+		static const uint8_t acn_open[] = { 0x04, 0x00, 0x00, 0x01, 0x00, 0x94 };
+		static const uint8_t acn_80[] = { 0x04, 0x00, 0x80, 0x01 };
+		static const uint8_t pv9[] = { 0x09, 0x80 };
+		static const uint8_t not_tlv[] = { 0xff };
+		static const uint8_t two_tlvs[] = { 0x04, 0x00, 0x04, 0x00 };
+		struct tcap_msg b = { .type = TCAP_MSGT_BEGIN, .otid = { 1, { 1 } },
+				      .dlg = { .pdu = TCAP_DLG_AARQ, .proto_version = BUF(pv1),
+					       .acn = BUF(acn_open) } };
+		struct tcap_comp inv = { .type = TCAP_COMP_INVOKE, .invoke_id_present = true,
+					 .op = { .present = true, .local = 1 } };
+
+		CHECK(tcap_msg_build(out, sizeof(out), &b, &inv, 1) == -TCAP_ERR_INVALID, "acn unterminated");
+		b.dlg.acn = (struct tcap_buf)BUF(acn_80);
+		CHECK(tcap_msg_build(out, sizeof(out), &b, &inv, 1) == -TCAP_ERR_INVALID, "acn with 0x80");
+		b.dlg.acn = (struct tcap_buf)BUF(acn_sri_sm_v3);
+		b.dlg.proto_version = (struct tcap_buf)BUF(pv9);
+		CHECK(tcap_msg_build(out, sizeof(out), &b, &inv, 1) == -TCAP_ERR_INVALID, "9 unused bits");
+		b.dlg.proto_version = (struct tcap_buf)BUF(pv1);
+		CHECK(tcap_msg_build(out, sizeof(out), &b, &inv, 1) > 0, "the same Begin, valid");
+		inv.param = (struct tcap_buf)BUF(not_tlv);
+		CHECK(tcap_msg_build(out, sizeof(out), &b, &inv, 1) == -TCAP_ERR_INVALID, "parameter not a TLV");
+		inv.param = (struct tcap_buf)BUF(two_tlvs);
+		CHECK(tcap_msg_build(out, sizeof(out), &b, &inv, 1) == -TCAP_ERR_INVALID, "parameter of two TLVs");
+		inv.param = (struct tcap_buf){ 0 };
+		inv.op = (struct tcap_code){ .present = true, .global = true, .oid = BUF(acn_open) };
+		CHECK(tcap_msg_build(out, sizeof(out), &b, &inv, 1) == -TCAP_ERR_INVALID, "global opcode unterminated");
+	}
 }
 
 /* --- parse, collect components, rebuild: the same bytes for DER input --- */

@@ -3,7 +3,8 @@
 
 For each case file tests/golden/<proto>/<name>.json:
   (a) `ss7gw decode --proto P HEX` must print JSON deep-equal to "json";
-  (b) `ss7gw encode --proto P` with "json" on stdin must print "hex";
+  (b) `ss7gw encode --proto P` with "json" on stdin must print "hex", and so
+      must `ss7gw encode` without the flag (the JSON says what the message does not);
   (c) tshark (one batch for all cases) must decode "hex" without problems,
       up to the gsm_map / camel layer, showing every "tshark" expectation.
 A case without "tshark" expectations fails.  --update fills an empty "hex"
@@ -98,7 +99,7 @@ def gw_decode(binary, proto, hexstr):
 
 
 def gw_encode(binary, proto, value):
-    out, err = ss7gw(binary, ['encode', '--proto', proto], json.dumps(value))
+    out, err = ss7gw(binary, ['encode'] + (['--proto', proto] if proto else []), json.dumps(value))
     return (None, err) if err else (norm_hex(out), None)
 
 
@@ -137,6 +138,9 @@ def run_case(case, binary, update, path):
         errs.append(err)
     elif got != hexstr:
         errs.append('encode: got %s, want %s' % (got, hexstr))
+    got, err = gw_encode(binary, None, case['json'])
+    if err or got != hexstr:
+        errs.append('encode without --proto: %s' % (err or 'got %s, want %s' % (got, hexstr)))
     if not case.get('tshark'):
         errs.append('no "tshark" expectations (write them from tshark -V output)')
     return errs
