@@ -228,6 +228,24 @@ int asn_choice_present(asn_TYPE_descriptor_t *td, const void *sptr)
 	}
 }
 
+/* A character string (IA5String, NumericString, ...) as JSON text; one
+ * with a byte outside printable ASCII as {"hex": ...}, which reads back the same. */
+static void string_to_json(struct jw *w, const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] < 0x20 || p[i] > 0x7e)
+			break;
+	if (i == n) {
+		jw_strn(w, (const char *)p, n);
+		return;
+	}
+	jw_obj_begin(w);
+	jw_khex(w, "hex", p, n);
+	jw_obj_end(w);
+}
+
 /* Pointer to member m of the structure sptr, or NULL when absent. */
 static const void *member_ptr(const void *sptr, asn_TYPE_member_t *m)
 {
@@ -493,7 +511,9 @@ int asn_to_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const void *sptr)
 	case ASN_K_STRING: {
 		const OCTET_STRING_t *os = sptr;
 		rc = codec_value_to_json(c, td, os->buf, (size_t)os->size);
-		if (rc == 0)
+		if (rc == 0 && asn_kind_of(td) == ASN_K_STRING)
+			string_to_json(c->w, os->buf, (size_t)os->size);
+		else if (rc == 0)
 			jw_hex(c->w, os->buf, (size_t)os->size);
 		rc = rc < 0 ? -1 : 0;
 		break;

@@ -65,12 +65,24 @@ static int octets_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const
 	return set_bytes(c, td, os, buf, (size_t)n);
 }
 
+/* A character string: JSON text, or {"hex": ...} as the decoder writes one
+ * with bytes outside printable ASCII. */
 static int string_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const jv_t *v,
 			    OCTET_STRING_t *os)
 {
-	if (!jv_is_string(v))
-		return asn_json_error(c, "%s: expected a string", type_name(td));
-	return set_bytes(c, td, os, (const uint8_t *)jv_string_value(v), jv_string_length(v));
+	uint8_t buf[MAX_VALUE_BYTES];
+	const jv_t *h;
+	long n;
+
+	if (jv_is_string(v))
+		return set_bytes(c, td, os, (const uint8_t *)jv_string_value(v), jv_string_length(v));
+	h = jv_is_object(v) ? jv_object_get(v, "hex") : NULL;
+	if (!h || !jv_is_string(h))
+		return asn_json_error(c, "%s: expected a string or {\"hex\": ...}", type_name(td));
+	n = hex_decode(jv_string_value(h), buf, sizeof(buf));
+	if (n < 0)
+		return asn_json_error(c, "%s: bad hex string", type_name(td));
+	return set_bytes(c, td, os, buf, (size_t)n);
 }
 
 static int integer_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const jv_t *v,

@@ -76,6 +76,20 @@
 #include "USSD-Arg.h"
 #include "USSD-Res.h"
 #include "SS-Status.h"
+#include "SS-Code.h"
+#include "RegisterSS-Arg.h"
+#include "SS-ForBS-Code.h"
+#include "SS-Info.h"
+#include "InterrogateSS-Res.h"
+#include "Password.h"
+#include "GuidanceInfo.h"
+#include "SS-UserData.h"
+#include "SS-InvocationNotificationArg.h"
+#include "SS-InvocationNotificationRes.h"
+#include "RegisterCC-EntryArg.h"
+#include "RegisterCC-EntryRes.h"
+#include "EraseCC-EntryArg.h"
+#include "EraseCC-EntryRes.h"
 
 /* MAP-ER-DataTypes */
 #include "SystemFailureParam.h"
@@ -177,6 +191,24 @@ const struct ss7_operation map_operations[] = {
 	{ 66, 2, 2, "readyForSM",		&asn_DEF_ReadyForSM_Arg,	NULL },
 	{ 66, 3, 3, "readyForSM",		&asn_DEF_ReadyForSM_Arg,	&asn_DEF_ReadyForSM_Res },
 	{ 48, 1, 1, "noteSubscriberPresent",	&asn_DEF_IMSI,			NULL },
+
+	/* supplementary services (networkFunctionalSsContext-v1/v2); the result
+	 * of registerSS .. deactivateSS is optional; getPassword is the HLR's
+	 * linked request for the password within an SS operation */
+	{ 10, 1, 2, "registerSS",		&asn_DEF_RegisterSS_Arg,	&asn_DEF_SS_Info },
+	{ 11, 1, 2, "eraseSS",			&asn_DEF_SS_ForBS_Code,		&asn_DEF_SS_Info },
+	{ 12, 1, 2, "activateSS",		&asn_DEF_SS_ForBS_Code,		&asn_DEF_SS_Info },
+	{ 13, 1, 2, "deactivateSS",		&asn_DEF_SS_ForBS_Code,		&asn_DEF_SS_Info },
+	{ 14, 1, 2, "interrogateSS",		&asn_DEF_SS_ForBS_Code,		&asn_DEF_InterrogateSS_Res },
+	{ 17, 1, 2, "registerPassword",		&asn_DEF_SS_Code,		&asn_DEF_Password },
+	{ 18, 1, 2, "getPassword",		&asn_DEF_GuidanceInfo,		&asn_DEF_Password },
+	{ 19, 1, 1, "processUnstructuredSS-Data", &asn_DEF_SS_UserData,	&asn_DEF_SS_UserData },
+
+	/* ss-InvocationNotificationContext-v3 (MSC/gsmSCF -> gsmSCF),
+	 * callCompletionContext-v3 (CCBS, VLR -> HLR) */
+	{ 72, 3, 3, "ss-InvocationNotification", &asn_DEF_SS_InvocationNotificationArg, &asn_DEF_SS_InvocationNotificationRes },
+	{ 76, 3, 3, "registerCC-Entry",		&asn_DEF_RegisterCC_EntryArg,	&asn_DEF_RegisterCC_EntryRes },
+	{ 77, 3, 3, "eraseCC-Entry",		&asn_DEF_EraseCC_EntryArg,	&asn_DEF_EraseCC_EntryRes },
 
 	/* unstructured supplementary services (networkUnstructuredSsContext-v2) */
 	{ 59, 2, 2, "processUnstructuredSS-Request", &asn_DEF_USSD_Arg,	&asn_DEF_USSD_Res },
@@ -283,6 +315,7 @@ const struct ss7_app_context map_app_contexts[] = {
 	MAP_AC( 5, 1, "locationInfoRetrievalContext-v1"),
 	MAP_AC( 5, 2, "locationInfoRetrievalContext-v2"),
 	MAP_AC( 5, 3, "locationInfoRetrievalContext-v3"),
+	MAP_AC( 8, 3, "callCompletionContext-v3"),
 	MAP_AC(10, 1, "resetContext-v1"),
 	MAP_AC(10, 2, "resetContext-v2"),
 	MAP_AC(13, 1, "equipmentMngtContext-v1"),
@@ -294,6 +327,8 @@ const struct ss7_app_context map_app_contexts[] = {
 	MAP_AC(16, 1, "subscriberDataMngtContext-v1"),
 	MAP_AC(16, 2, "subscriberDataMngtContext-v2"),
 	MAP_AC(16, 3, "subscriberDataMngtContext-v3"),
+	MAP_AC(18, 1, "networkFunctionalSsContext-v1"),
+	MAP_AC(18, 2, "networkFunctionalSsContext-v2"),
 	MAP_AC(19, 2, "networkUnstructuredSsContext-v2"),
 	MAP_AC(20, 1, "shortMsgGatewayContext-v1"),
 	MAP_AC(20, 2, "shortMsgGatewayContext-v2"),
@@ -314,5 +349,6 @@ const struct ss7_app_context map_app_contexts[] = {
 	MAP_AC(28, 3, "subscriberInfoEnquiryContext-v3"),
 	MAP_AC(29, 3, "anyTimeInfoEnquiryContext-v3"),
 	MAP_AC(32, 3, "gprsLocationUpdateContext-v3"),
+	MAP_AC(36, 3, "ss-InvocationNotificationContext-v3"),
 	{ SS7_PROTO_NONE, 0, NULL, 0, { 0 } }
 };

@@ -41,6 +41,17 @@ static void contexts(void)
 	CHECK(ss7_codec_ac_version(&ac, 2, &v2) == 0 && !strcmp(v2.name, "CAP-v2-gsmSSF-to-gsmSCF-AC"),
 	      "CAP fallback to phase 2 changes the name");
 	CHECK(ss7_codec_ac_version(&v2, 4, &ac) == 0 && ac.version == 4, "and back up to phase 4");
+
+	/* the supplementary-service contexts: 0.4.0.0.1.0.18.2 falls back to v1, 36 and 8 are v3 only */
+	CHECK(ss7_codec_ac_by_name("networkFunctionalSsContext-v2", 0, &ac) == 0 && ac.version == 2 &&
+	      ac.oid[5] == 18 && ac.oid[6] == 2, "networkFunctionalSsContext-v2");
+	CHECK(ss7_codec_ac_version(&ac, 1, &v2) == 0 && !strcmp(v2.name, "networkFunctionalSsContext-v1"),
+	      "networkFunctionalSsContext fallback to v1");
+	CHECK(ss7_codec_ac_by_name("0.4.0.0.1.0.36.3", 0, &ac) == 0 &&
+	      !strcmp(ac.name, "ss-InvocationNotificationContext-v3") && ss7_codec_ac_version(&ac, 2, &v2) == -1,
+	      "ss-InvocationNotificationContext-v3, no v2");
+	CHECK(ss7_codec_ac_by_name("0.4.0.0.1.0.8.3", 0, &ac) == 0 && !strcmp(ac.name, "callCompletionContext-v3"),
+	      "callCompletionContext-v3");
 }
 
 static void names(void)
@@ -57,6 +68,11 @@ static void names(void)
 	CHECK(ss7_codec_op_name(SS7_CODEC_MAP, 0, 4242) == NULL, "unknown code");
 	CHECK(ss7_codec_error_code(SS7_CODEC_MAP, "absentSubscriberSM") == 6, "absentSubscriberSM is 6");
 	CHECK(!strcmp(ss7_codec_error_name(SS7_CODEC_MAP, 0, 1), "unknownSubscriber"), "error 1");
+	CHECK(ss7_codec_op_code(SS7_CODEC_MAP, "registerSS") == 10 && ss7_codec_op_code(SS7_CODEC_MAP, "getPassword") == 18 &&
+	      ss7_codec_op_code(SS7_CODEC_MAP, "eraseCC-Entry") == 77, "SS operation codes");
+	CHECK(!strcmp(ss7_codec_op_name(SS7_CODEC_MAP, 1, 19), "processUnstructuredSS-Data"), "19 (v1)");
+	CHECK(!strcmp(ss7_codec_op_name(SS7_CODEC_MAP, 3, 72), "ss-InvocationNotification"), "72");
+	CHECK(ss7_codec_error_code(SS7_CODEC_MAP, "numberOfPW-AttemptsViolation") == 43, "error 43");
 }
 
 int main(void)
