@@ -72,6 +72,14 @@
 #include "ReadyForSM-Arg.h"
 #include "ReadyForSM-Res.h"
 
+/* MAP-LCS-DataTypes */
+#include "RoutingInfoForLCS-Arg.h"
+#include "RoutingInfoForLCS-Res.h"
+#include "ProvideSubscriberLocation-Arg.h"
+#include "ProvideSubscriberLocation-Res.h"
+#include "SubscriberLocationReport-Arg.h"
+#include "SubscriberLocationReport-Res.h"
+
 /* MAP-SS-DataTypes */
 #include "USSD-Arg.h"
 #include "USSD-Res.h"
@@ -120,6 +128,7 @@
 #include "PositionMethodFailure-Param.h"
 #include "UnauthorizedRequestingNetwork-Param.h"
 #include "UnauthorizedLCSClient-Param.h"
+#include "UnknownOrUnreachableLCSClient-Param.h"
 #include "TargetCellOutsideGCA-Param.h"
 #include "TracingBufferFullParam.h"
 #include "NoGroupCallNbParam.h"
@@ -177,6 +186,11 @@ const struct ss7_operation map_operations[] = {
 	{ 66, 2, 2, "readyForSM",		&asn_DEF_ReadyForSM_Arg,	NULL },
 	{ 66, 3, 3, "readyForSM",		&asn_DEF_ReadyForSM_Arg,	&asn_DEF_ReadyForSM_Res },
 	{ 48, 1, 1, "noteSubscriberPresent",	&asn_DEF_IMSI,			NULL },
+
+	/* location services (locationSvcGatewayContext-v3, locationSvcEnquiryContext-v3) */
+	{ 85, 3, 3, "sendRoutingInfoForLCS",	&asn_DEF_RoutingInfoForLCS_Arg,	&asn_DEF_RoutingInfoForLCS_Res },
+	{ 83, 3, 3, "provideSubscriberLocation", &asn_DEF_ProvideSubscriberLocation_Arg, &asn_DEF_ProvideSubscriberLocation_Res },
+	{ 86, 3, 3, "subscriberLocationReport",	&asn_DEF_SubscriberLocationReport_Arg, &asn_DEF_SubscriberLocationReport_Res },
 
 	/* unstructured supplementary services (networkUnstructuredSsContext-v2) */
 	{ 59, 2, 2, "processUnstructuredSS-Request", &asn_DEF_USSD_Arg,	&asn_DEF_USSD_Res },
@@ -262,6 +276,7 @@ const struct ss7_error map_errors[] = {
 	{ 52, 3, 3, "unauthorizedRequestingNetwork", &asn_DEF_UnauthorizedRequestingNetwork_Param },
 	{ 53, 3, 3, "unauthorizedLCSClient",	&asn_DEF_UnauthorizedLCSClient_Param },
 	{ 54, 3, 3, "positionMethodFailure",	&asn_DEF_PositionMethodFailure_Param },
+	{ 58, 3, 3, "unknownOrUnreachableLCSClient", &asn_DEF_UnknownOrUnreachableLCSClient_Param },
 
 	{ 0, 0, 0, NULL, NULL }
 };
@@ -314,5 +329,7 @@ const struct ss7_app_context map_app_contexts[] = {
 	MAP_AC(28, 3, "subscriberInfoEnquiryContext-v3"),
 	MAP_AC(29, 3, "anyTimeInfoEnquiryContext-v3"),
 	MAP_AC(32, 3, "gprsLocationUpdateContext-v3"),
+	MAP_AC(37, 3, "locationSvcGatewayContext-v3"),
+	MAP_AC(38, 3, "locationSvcEnquiryContext-v3"),
 	{ SS7_PROTO_NONE, 0, NULL, 0, { 0 } }
 };
