@@ -56,6 +56,9 @@ static const struct {
 	{ "RouteingNumber", V_TBCD },
 	{ "USSD-DataCodingScheme", V_USSD_DCS },
 	{ "USSD-String", V_USSD_STRING },
+	{ "NameString", V_USSD_STRING },	/* LCS strings: USSD-String (SIZE ...) */
+	{ "RequestorIDString", V_USSD_STRING },
+	{ "LCSCodewordString", V_USSD_STRING },
 	{ "CalledPartyNumber", V_ISUP_CALLED },
 	{ "CallingPartyNumber", V_ISUP_CALLING },
 	{ "GenericNumber", V_ISUP_GENERIC },
@@ -353,8 +356,12 @@ void codec_before_member(struct asn_json *c, asn_TYPE_descriptor_t *parent,
 {
 	int role = asn_member_role(m);
 
-	if (role == MR_USSD_STRING) {
+	if (role == MR_USSD_STRING || ptrmap_get(&by_td, m->type) == V_USSD_STRING) {
+		/* USSD-Arg/Res name the coding scheme ussd-DataCodingScheme, the
+		 * LCS name, requestor and codeword sequences dataCodingScheme */
 		const jv_t *dcs = jv_object_get(obj, "ussd-DataCodingScheme");
+		if (!dcs)
+			dcs = jv_object_get(obj, "dataCodingScheme");
 		c->ussd_dcs = jv_is_string(dcs) ? parse_hex_octet(jv_string_value(dcs)) : -1;
 	} else if (role == MR_SM_RP_UI) {
 		const jv_t *da = jv_object_get(obj, "sm-RP-DA");

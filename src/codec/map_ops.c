@@ -72,6 +72,14 @@
 #include "ReadyForSM-Arg.h"
 #include "ReadyForSM-Res.h"
 
+/* MAP-LCS-DataTypes */
+#include "RoutingInfoForLCS-Arg.h"
+#include "RoutingInfoForLCS-Res.h"
+#include "ProvideSubscriberLocation-Arg.h"
+#include "ProvideSubscriberLocation-Res.h"
+#include "SubscriberLocationReport-Arg.h"
+#include "SubscriberLocationReport-Res.h"
+
 /* MAP-SS-DataTypes */
 #include "USSD-Arg.h"
 #include "USSD-Res.h"
@@ -134,6 +142,7 @@
 #include "PositionMethodFailure-Param.h"
 #include "UnauthorizedRequestingNetwork-Param.h"
 #include "UnauthorizedLCSClient-Param.h"
+#include "UnknownOrUnreachableLCSClient-Param.h"
 #include "TargetCellOutsideGCA-Param.h"
 #include "TracingBufferFullParam.h"
 #include "NoGroupCallNbParam.h"
@@ -209,6 +218,11 @@ const struct ss7_operation map_operations[] = {
 	{ 72, 3, 3, "ss-InvocationNotification", &asn_DEF_SS_InvocationNotificationArg, &asn_DEF_SS_InvocationNotificationRes },
 	{ 76, 3, 3, "registerCC-Entry",		&asn_DEF_RegisterCC_EntryArg,	&asn_DEF_RegisterCC_EntryRes },
 	{ 77, 3, 3, "eraseCC-Entry",		&asn_DEF_EraseCC_EntryArg,	&asn_DEF_EraseCC_EntryRes },
+
+	/* location services (locationSvcGatewayContext-v3, locationSvcEnquiryContext-v3) */
+	{ 85, 3, 3, "sendRoutingInfoForLCS",	&asn_DEF_RoutingInfoForLCS_Arg,	&asn_DEF_RoutingInfoForLCS_Res },
+	{ 83, 3, 3, "provideSubscriberLocation", &asn_DEF_ProvideSubscriberLocation_Arg, &asn_DEF_ProvideSubscriberLocation_Res },
+	{ 86, 3, 3, "subscriberLocationReport",	&asn_DEF_SubscriberLocationReport_Arg, &asn_DEF_SubscriberLocationReport_Res },
 
 	/* unstructured supplementary services (networkUnstructuredSsContext-v2) */
 	{ 59, 2, 2, "processUnstructuredSS-Request", &asn_DEF_USSD_Arg,	&asn_DEF_USSD_Res },
@@ -294,6 +308,7 @@ const struct ss7_error map_errors[] = {
 	{ 52, 3, 3, "unauthorizedRequestingNetwork", &asn_DEF_UnauthorizedRequestingNetwork_Param },
 	{ 53, 3, 3, "unauthorizedLCSClient",	&asn_DEF_UnauthorizedLCSClient_Param },
 	{ 54, 3, 3, "positionMethodFailure",	&asn_DEF_PositionMethodFailure_Param },
+	{ 58, 3, 3, "unknownOrUnreachableLCSClient", &asn_DEF_UnknownOrUnreachableLCSClient_Param },
 
 	{ 0, 0, 0, NULL, NULL }
 };
@@ -350,5 +365,7 @@ const struct ss7_app_context map_app_contexts[] = {
 	MAP_AC(29, 3, "anyTimeInfoEnquiryContext-v3"),
 	MAP_AC(32, 3, "gprsLocationUpdateContext-v3"),
 	MAP_AC(36, 3, "ss-InvocationNotificationContext-v3"),
+	MAP_AC(37, 3, "locationSvcGatewayContext-v3"),
+	MAP_AC(38, 3, "locationSvcEnquiryContext-v3"),
 	{ SS7_PROTO_NONE, 0, NULL, 0, { 0 } }
 };

@@ -48,6 +48,9 @@ static const struct {
 	{ SS7_CODEC_MAP, "sendIMSI", "imsiRetrievalContext-v2" },
 	{ SS7_CODEC_MAP, "checkIMEI", "equipmentMngtContext-v3" },
 	{ SS7_CODEC_MAP, "updateGprsLocation", "gprsLocationUpdateContext-v3" },
+	{ SS7_CODEC_MAP, "sendRoutingInfoForLCS", "locationSvcGatewayContext-v3" },
+	{ SS7_CODEC_MAP, "provideSubscriberLocation", "locationSvcEnquiryContext-v3" },
+	{ SS7_CODEC_MAP, "subscriberLocationReport", "locationSvcEnquiryContext-v3" },
 	{ SS7_CODEC_CAP, "initialDP", "capssf-scfGenericAC" },
 };
 

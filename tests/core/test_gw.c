@@ -604,6 +604,22 @@ static void app_requests(void)
 	EXPECT_REPLY("\"outcome\":\"error\"", "\"error\":\"unknownSubscriber\"", "\"version\":2");
 	nothing_left("AC fallback");
 
+	/* LCS: provideSubscriberLocation opens locationSvcEnquiryContext-v3; an error
+	 * parameter with its diagnostic comes back decoded */
+	app("ss7.request.map.provideSubscriberLocation", "{\"called\":{\"gt\":\"491700000008\",\"ssn\":8},"
+	    "\"argument\":{\"locationType\":{\"locationEstimateType\":\"currentLocation\"},"
+	    "\"mlc-Number\":{\"digits\":\"491720000001\"},\"lcs-ClientID\":{\"lcsClientType\":\"emergencyServices\"},"
+	    "\"imsi\":\"262011234567890\"}}");
+	EXPECT_NET("\"event\":\"begin\"", "\"ac\":\"locationSvcEnquiryContext-v3\"",
+		   "\"operation\":\"provideSubscriberLocation\"", "\"locationEstimateType\":\"currentLocation\"");
+	snprintf(n_dlg, sizeof(n_dlg), "%s", dlg_of(N.last));
+	snprintf(r, sizeof(r), "{\"request\":\"end\",\"dialog\":\"%s\",\"components\":[{\"error\":{\"invokeId\":1,"
+		 "\"error\":\"positionMethodFailure\",\"parameter\":{\"positionMethodFailure-Diagnostic\":"
+		 "\"qoSNotAttainable\"}}}]}", n_dlg);
+	net(r);
+	EXPECT_REPLY("\"outcome\":\"error\"", "\"error\":\"positionMethodFailure\"", "\"qoSNotAttainable\"");
+	nothing_left("LCS request");
+
 	/* MT-ForwardSM with more messages: the dialogue stays open between the requests */
 	app("ss7.request.map.mt-ForwardSM", "{\"keepOpen\":true,\"called\":{\"gt\":\"491700000008\",\"ssn\":8},"
 	    "\"argument\":{\"sm-RP-DA\":{\"imsi\":\"262011234567890\"},\"sm-RP-OA\":{\"serviceCentreAddressOA\":"
@@ -671,7 +687,8 @@ static void refused_requests(void)
 		  "unknown application context" },
 		{ "ss7.request.map.sendRoutingInfoForSM", "{\"called\":{\"gt\":\"49\"},\"version\":7}", "has no version 7" },
 		{ "ss7.request.map.sendRoutingInfoForSM", "{\"dialog\":\"2fffffff\"}", "no dialog 2fffffff" },
-		{ "ss7.request.map.provideSubscriberLocation", "{\"called\":{\"gt\":\"49\"}}", "" },
+		{ "ss7.request.map.deleteSubscriberData", "{\"called\":{\"gt\":\"49\"}}",
+		  "no application context known for deleteSubscriberData" },
 		{ "ss7.request.tc", "{\"request\":\"continue\",\"dialog\":\"2fffffff\"}", "no dialog 2fffffff" },
 		{ "ss7.request.sms.send", "{}", "unknown request subject" },
 		{ "ss7.other", "{}", "not a request subject" },
