@@ -277,6 +277,11 @@ static asn_dec_rval_t strict_any(asn_codec_ctx_t *cc, asn_TYPE_descriptor_t *td,
 	if (!asn_strict_one_tlv(any->buf, (size_t)any->size)) {
 		violation(td, buf, "open type whose value is not one whole TLV (X.690 8.14)");
 		rv.code = RC_FAIL;
+	} else if (rv.consumed > (size_t)any->size && !BER_TLV_CONSTRUCTED(buf)) {
+		/* an outer tag around the value: explicit, so constructed (EXTERNAL's
+		 * single-ASN1-type [0] written as 80 would be read, and re-encoded as a0) */
+		violation(td, buf, "explicit tag in the primitive form (X.690 8.14.2)");
+		rv.code = RC_FAIL;
 	}
 	return rv;
 }

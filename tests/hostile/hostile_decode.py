@@ -107,6 +107,7 @@ CASES = [
     ('acn-leading-0x80', tlv(0x62, tlv(0x48, H('01')), dialogue(acn=H('0400000100801403'))), REJECT, 'leading 0x80 octet'),
     ('acn-empty', tlv(0x62, tlv(0x48, H('01')), dialogue(acn=b'')), REJECT, 'OBJECT IDENTIFIER without content octets'),
     ('protocol-version-9-unused-bits', tlv(0x62, tlv(0x48, H('01')), dialogue(pv=H('0980'))), REJECT, 'more than 7 unused bits'),
+    ('external-single-type-primitive', tlv(0x62, tlv(0x48, H('01')), tlv(0x6b, tlv(0x28, tlv(0x06, H('00118605010901')), tlv(0x80, tlv(0x60, H('803f0780a1020600')))))), REJECT, 'explicit tag in the primitive form'),
     ('protocol-version-empty-with-unused-bits', tlv(0x62, tlv(0x48, H('01')), dialogue(pv=H('03'))), REJECT, 'empty BIT STRING'),
     ('invoke-id-empty', tlv(0x62, tlv(0x48, H('01')), tlv(0x6c, tlv(0xa1, tlv(0x02, b''), tlv(0x02, H('2d'))))), REJECT, 'INTEGER without content octets'),
     ('invoke-id-redundant-octet', tlv(0x62, tlv(0x48, H('01')), tlv(0x6c, tlv(0xa1, tlv(0x02, H('0001')), tlv(0x02, H('2d'))))), REJECT, 'redundant leading octet (X.690 8.3.2)'),
