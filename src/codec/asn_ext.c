@@ -104,16 +104,26 @@ int asn_ext_add(const asn_TYPE_descriptor_t *td, const void *sptr, const uint8_t
 	return 0;
 }
 
-/* The member a tag belongs to, or -1. */
-static int member_of_tag(asn_TYPE_descriptor_t *td, ber_tlv_tag_t tag)
+/* The first member at or after pos that a tag belongs to; -1 if no member has
+ * the tag, -2 if only members before pos have it (a duplicate, or out of
+ * order). Two members may share a tag (ProvideRoamingNumberRes: roamingNumber
+ * and vmsc-Address), hence the position. */
+static int member_of_tag(asn_TYPE_descriptor_t *td, ber_tlv_tag_t tag, int pos)
 {
 	const asn_SEQUENCE_specifics_t *s = td->specifics;
-	int i;
+	int i, best = -1;
 
-	for (i = 0; i < s->tag2el_count; i++)
-		if (s->tag2el[i].el_tag == tag)
-			return s->tag2el[i].el_no;
-	return -1;
+	for (i = 0; i < s->tag2el_count; i++) {
+		int el = s->tag2el[i].el_no;
+
+		if (s->tag2el[i].el_tag != tag)
+			continue;
+		if (el >= pos && (best < 0 || el < best))
+			best = el;
+		else if (el < pos && best < 0)
+			best = -2;
+	}
+	return best;
 }
 
 /*
@@ -145,20 +155,23 @@ static int decode_skipped_member(asn_TYPE_descriptor_t *td, void *sptr, int el, 
  * Walk the members' TLVs of a SEQUENCE that decoded fine: decode the known
  * members asn1c skipped, and record each run of TLVs whose tag no member has,
  * with the member that follows it. asn1c accepted them, so they are
- * well-formed and lie after the extension marker.
+ * well-formed and lie after the extension marker. A member's tag seen again
+ * or out of order, or a skipped member that does not decode, makes the
+ * SEQUENCE malformed (-1): kept as an unknown extension, it could not be
+ * written back.
  */
 #define MAX_RUNS 16
-static void record_unknown(asn_TYPE_descriptor_t *td, const void *sptr, const uint8_t *buf, size_t size,
-			   int tag_mode)
+static int record_unknown(asn_TYPE_descriptor_t *td, const void *sptr, const uint8_t *buf, size_t size,
+			  int tag_mode)
 {
 	struct asn_ext_run runs[MAX_RUNS];
-	int nruns = 0, i, el;
+	int nruns = 0, i, el, pos = 0;
 	ber_tlv_len_t clen;
 	asn_dec_rval_t rv = ber_check_tags(NULL, td, NULL, buf, size, tag_mode, 1, &clen, NULL);
 	const uint8_t *p, *end;
 
 	if (rv.code != RC_OK)
-		return;
+		return 0;
 	p = buf + rv.consumed;
 	end = clen >= 0 ? p + clen : buf + size;
 	while (p < end) {
@@ -166,14 +179,19 @@ static void record_unknown(asn_TYPE_descriptor_t *td, const void *sptr, const ui
 		ssize_t tl = ber_fetch_tag(p, (size_t)(end - p), &tag), skip;
 
 		if (tl <= 0)
-			return;
+			return 0;
 		if (tag == 0 && p + 1 < end && p[1] == 0)	/* end-of-contents */
 			break;
 		skip = ber_skip_length(NULL, BER_TLV_CONSTRUCTED(p), p + tl, (size_t)(end - p - tl));
 		if (skip <= 0)
-			return;
-		el = member_of_tag(td, tag);
-		if (el >= 0 && decode_skipped_member(td, (void *)sptr, el, p, (size_t)(tl + skip)) == 0) {
+			return 0;
+		el = member_of_tag(td, tag, pos);
+		if (el == -2)
+			return -1;
+		if (el >= 0) {
+			if (decode_skipped_member(td, (void *)sptr, el, p, (size_t)(tl + skip)))
+				return -1;
+			pos = el + 1;
 			for (i = 0; i < nruns; i++)
 				if (runs[i].before < 0)
 					runs[i].before = el;
@@ -182,14 +200,15 @@ static void record_unknown(asn_TYPE_descriptor_t *td, const void *sptr, const ui
 		} else if (nruns < MAX_RUNS) {
 			runs[nruns++] = (struct asn_ext_run){ .tlv = p, .len = (size_t)(tl + skip), .before = -1 };
 		} else {
-			return;
+			return 0;
 		}
 		p += tl + skip;
 	}
 	if (!tab.active)
-		return;		/* a decode outside a conversion: nobody reads the records */
+		return 0;	/* a decode outside a conversion: nobody reads the records */
 	for (i = 0; i < nruns; i++)
 		add(td, sptr, runs[i].tlv, runs[i].len, runs[i].before < 0 ? td->elements_count : runs[i].before, false);
+	return 0;
 }
 
 static asn_dec_rval_t ext_decode_ber(asn_codec_ctx_t *cc, asn_TYPE_descriptor_t *td, void **sptr,
@@ -197,8 +216,8 @@ static asn_dec_rval_t ext_decode_ber(asn_codec_ctx_t *cc, asn_TYPE_descriptor_t 
 {
 	asn_dec_rval_t rv = SEQUENCE_decode_ber(cc, td, sptr, buf, size, tag_mode);
 
-	if (rv.code == RC_OK && *sptr)
-		record_unknown(td, *sptr, buf, rv.consumed, tag_mode);
+	if (rv.code == RC_OK && *sptr && record_unknown(td, *sptr, buf, rv.consumed, tag_mode))
+		rv.code = RC_FAIL;	/* the caller frees what was decoded */
 	return rv;
 }
 

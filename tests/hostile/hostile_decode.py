@@ -91,6 +91,10 @@ CASES = [
     ('param-missing-mandatory', begin(MSISDN, PRI), FLAGGED, 'RoutingInfoForSM-Arg'),
     ('param-duplicated-member', begin(MSISDN, MSISDN, PRI, SCA), FLAGGED, 'RoutingInfoForSM-Arg'),
     ('param-wrong-tag', begin(MSISDN, PRI, SCA, tag=0x31), FLAGGED, 'RoutingInfoForSM-Arg'),
+    # a member again after the extension marker, and one out of order: no unknown extension
+    # (it could not be written back), a malformed parameter
+    ('param-member-repeated-at-end', begin(MSISDN, PRI, SCA, MSISDN), FLAGGED, 'RoutingInfoForSM-Arg'),
+    ('param-members-out-of-order', begin(MSISDN, SCA, PRI), FLAGGED, 'RoutingInfoForSM-Arg'),
     ('param-msisdn-too-long', begin(tlv(0x80, H('91' + '99' * 20)), PRI, SCA), FLAGGED, 'RoutingInfoForSM-Arg'),
     # X.690 inside a parameter (issue 9): never a result as if it were valid
     ('param-boolean-two-octets', begin(MSISDN, tlv(0x81, H('ffff')), SCA), FLAGGED, 'BOOLEAN without exactly one'),
