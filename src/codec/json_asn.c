@@ -22,6 +22,7 @@
 
 #include <osmocom/core/utils.h>
 
+#include "asn_arena.h"
 #include "asn_json.h"
 
 #define MAX_VALUE_BYTES 4096
@@ -177,8 +178,10 @@ static int oid_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const jv
 			 OBJECT_IDENTIFIER_t *st)
 {
 	unsigned long arcs[32];
+	uint8_t out[32 * 10], *buf;
+	size_t len = 0;
 	const char *s;
-	int n;
+	int n, i;
 
 	if (!jv_is_string(v))
 		return asn_json_error(c, "%s: expected a dotted OID", type_name(td));
@@ -186,8 +189,30 @@ static int oid_from_json(struct asn_json *c, asn_TYPE_descriptor_t *td, const jv
 	n = OBJECT_IDENTIFIER_parse_arcs(s, (ssize_t)strlen(s), (long *)arcs, 32, NULL);
 	if (n < 2 || n > 32 || arcs[0] > 2 || (arcs[0] < 2 && arcs[1] > 39))
 		return asn_json_error(c, "%s: bad OID \"%s\"", type_name(td), s);
-	if (OBJECT_IDENTIFIER_set_arcs(st, arcs, sizeof(arcs[0]), (unsigned)n))
-		return asn_json_error(c, "%s: bad OID \"%s\"", type_name(td), s);
+	/* X.690 8.19 by hand: asn1c 0.9.28's OBJECT_IDENTIFIER_set_arcs() refuses a
+	 * second arc of 39 under 0 or 1 (it allows 38), which the decoder gives */
+	for (i = 1; i < n; i++) {
+		unsigned long long a = i == 1 ? arcs[0] * 40ULL + arcs[1] : arcs[i];
+		uint8_t sub[10];
+		int k = 0;
+
+		do {
+			sub[k++] = a & 0x7f;
+			a >>= 7;
+		} while (a);
+		if (len + (size_t)k > sizeof(out))
+			return asn_json_error(c, "%s: OID \"%s\" too long", type_name(td), s);
+		while (k--)
+			out[len++] = sub[k] | (k ? 0x80 : 0);
+	}
+	buf = asn_mem_malloc(len + 1);
+	if (!buf)
+		return asn_json_error(c, "%s: out of memory", type_name(td));
+	memcpy(buf, out, len);
+	buf[len] = 0;
+	asn_mem_free(st->buf);
+	st->buf = buf;
+	st->size = (int)len;
 	return 0;
 }
 
