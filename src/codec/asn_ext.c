@@ -180,8 +180,11 @@ static int record_unknown(asn_TYPE_descriptor_t *td, const void *sptr, const uin
 
 		if (tl <= 0)
 			return 0;
-		if (tag == 0 && p + 1 < end && p[1] == 0)	/* end-of-contents */
+		if (tag == 0 && p + 1 < end && p[1] == 0) {
+			if (clen >= 0)
+				return -1;	/* end-of-contents in the definite form (X.690 8.1.5) */
 			break;
+		}
 		skip = ber_skip_length(NULL, BER_TLV_CONSTRUCTED(p), p + tl, (size_t)(end - p - tl));
 		if (skip <= 0)
 			return 0;

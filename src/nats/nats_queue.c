@@ -161,6 +161,15 @@ static size_t ev_bytes(const struct nats_ev *ev)
 	return ev->msg ? (size_t)natsMsg_GetDataLength(ev->msg) : 0;
 }
 
+/* one write per wake-up: the eventfd's counter cannot overflow */
+static void signal_efd(struct nats_rxq *q)
+{
+	uint64_t one = 1;
+
+	if (write(q->efd, &one, sizeof(one)) < 0) {
+	}
+}
+
 int nats_rxq_push(struct nats_rxq *q, const struct nats_ev *ev, bool must)
 {
 	size_t bytes = ev_bytes(ev);
@@ -177,13 +186,8 @@ int nats_rxq_push(struct nats_rxq *q, const struct nats_ev *ev, bool must)
 	wake = !q->signalled;
 	q->signalled = true;
 	pthread_mutex_unlock(&q->mu);
-	if (wake) {
-		uint64_t one = 1;
-
-		if (write(q->efd, &one, sizeof(one)) < 0) {
-			/* the counter cannot overflow with one write per wake-up */
-		}
-	}
+	if (wake)
+		signal_efd(q);
 	return 0;
 }
 
@@ -195,12 +199,8 @@ void nats_rxq_wake(struct nats_rxq *q)
 	wake = !q->signalled;
 	q->signalled = true;
 	pthread_mutex_unlock(&q->mu);
-	if (wake) {
-		uint64_t one = 1;
-
-		if (write(q->efd, &one, sizeof(one)) < 0) {
-		}
-	}
+	if (wake)
+		signal_efd(q);
 }
 
 unsigned int nats_rxq_take(struct nats_rxq *q, struct nats_ev *out, unsigned int max)
@@ -224,10 +224,7 @@ unsigned int nats_rxq_take(struct nats_rxq *q, struct nats_ev *out, unsigned int
 	 * other file descriptors had theirs */
 	more = q->signalled = q->n > 0;
 	pthread_mutex_unlock(&q->mu);
-	if (more) {
-		v = 1;
-		if (write(q->efd, &v, sizeof(v)) < 0) {
-		}
-	}
+	if (more)
+		signal_efd(q);
 	return n;
 }
